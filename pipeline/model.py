@@ -1,0 +1,226 @@
+"""The plain values passed between castline's stages.
+
+Every stage takes these and returns new ones; none is changed after it is
+made. Times are timezone-aware ``datetime`` values; durations and chapter
+starts are seconds as ``float``; sizes are bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+EpisodeType = Literal["full", "trailer", "bonus"]
+ShowType = Literal["episodic", "serial"]
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone heard or credited: a host on the show, a guest on an episode.
+
+    Becomes ``podcast:person`` (role, img, href) in the feed and the
+    guests / host box on the pages.
+    """
+
+    name: str
+    role: str = "guest"  # Podcast Taxonomy role: host, guest, producer, ...
+    group: str = "cast"
+    href: str | None = None
+    img: str | None = None
+    bio: str | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    """An Apple Podcasts category, with an optional subcategory."""
+
+    name: str
+    sub: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named link: where to subscribe, a host's social profile, funding."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter mark. ``start`` is seconds from the start of the episode as
+    heard (after intro), ``url`` an optional link for the chapter."""
+
+    start: float
+    title: str
+    url: str | None = None
+    img: str | None = None
+
+
+@dataclass(frozen=True)
+class Soundbite:
+    """A shareable clip (``podcast:soundbite``): start and duration in s."""
+
+    start: float
+    duration: float
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Show:
+    """The show as the feed and pages describe it (``[show]`` in config)."""
+
+    title: str
+    description: str
+    author: str
+    language: str
+    base_url: str  # public URL where the published tree is served, ends with "/"
+    image: Path  # absolute path of the show art file
+    categories: tuple[Category, ...]
+    explicit: bool = False
+    type: ShowType = "episodic"
+    copyright: str | None = None
+    email: str | None = None
+    owner_name: str | None = None
+    link: str | None = None  # website; defaults to base_url
+    timezone: str = "UTC"
+    hosts: tuple[Person, ...] = ()
+    host_bio: str | None = None  # Markdown, shown in the host box on pages
+    host_links: tuple[Link, ...] = ()  # social links in the host box
+    subscribe: tuple[Link, ...] = ()  # "listen in your app" links
+    funding: tuple[Link, ...] = ()
+    keywords: tuple[str, ...] = ()
+    podcast_guid: str | None = None  # pin; otherwise computed once from the feed URL
+    locked: bool = False
+    new_feed_url: str | None = None
+    block: bool = False
+    complete: bool = False
+    apple_verify: str | None = None  # podcast:txt purpose="applepodcastsverify"
+    license: str | None = None
+    license_url: str | None = None
+    location: str | None = None
+    medium: str = "podcast"
+    update_frequency: str | None = None  # RRULE, e.g. FREQ=WEEKLY
+    podroll: tuple[Link, ...] = ()  # url is a feed URL; name is the podcast title
+    analytics_prefix: str | None = None  # e.g. https://op3.dev/e/
+    allow_html: bool = False  # raw HTML in notes kept instead of escaped
+    page_size: int = 20
+    value_recipients: tuple[tuple[str, str, int], ...] = ()  # (name, address, split), podcast:value lightning
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """How recordings are mastered and encoded (``[audio]`` in config)."""
+
+    loudness: float = -16.0  # LUFS integrated target
+    true_peak: float = -1.0  # dBTP ceiling
+    channels: Literal["mono", "stereo", "auto"] = "auto"
+    bitrate: int = 128  # kbit/s, MP3 CBR
+    sample_rate: int = 44100
+    format: Literal["mp3", "m4a", "opus"] = "mp3"
+    alternates: tuple[str, ...] = ()  # extra encodings for podcast:alternateEnclosure
+    id3_version: Literal[3, 4] = 4
+    trim_silence: bool = True
+    silence_threshold: float = -50.0  # dBFS
+    min_silence_ms: int = 500
+    intro: Path | None = None
+    outro: Path | None = None
+    crossfade_ms: int = 0
+    fade_in_ms: int = 0
+    fade_out_ms: int = 0
+    ffmpeg: str | None = None  # path to an ffmpeg binary; default: imageio-ffmpeg's
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where the published tree goes (``[storage]`` in config)."""
+
+    url: str = "public"  # a folder (relative to the show) or s3://bucket/prefix
+    endpoint_url: str | None = None
+    region: str | None = None
+    multipart_threshold_mb: int = 16
+    max_concurrency: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything config.toml says, validated, plus where the show lives."""
+
+    root: Path
+    show: Show
+    audio: AudioSettings
+    storage: StorageSettings
+
+    @property
+    def feed_url(self) -> str:
+        return self.show.base_url + "feed.xml"
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode as the host wrote it: notes, recording, sidecars."""
+
+    slug: str  # file stem, e.g. "001-lets-take-this-offline"
+    notes_path: Path
+    audio_path: Path
+    title: str
+    date: datetime  # aware
+    body: str  # Markdown of the notes
+    number: int | None = None
+    season: int | None = None
+    type: EpisodeType = "full"
+    explicit: bool | None = None  # None: the show's setting
+    summary: str | None = None
+    image: Path | None = None
+    image_alt: str | None = None
+    image_credit: str | None = None
+    transcript: Path | None = None  # .vtt or .srt sidecar
+    guests: tuple[Person, ...] = ()
+    chapters: tuple[Chapter, ...] = ()
+    soundbites: tuple[Soundbite, ...] = ()
+    keywords: tuple[str, ...] = ()
+    draft: bool = False
+    guid: str | None = None  # a pin from the front matter
+    discussion: str | None = None  # URL of the episode's comment thread
+    location: str | None = None
+    license: str | None = None
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """Measurements per EBU R128: integrated LUFS, true peak dBTP, range LU."""
+
+    integrated: float
+    true_peak: float
+    lra: float
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """One encoded file of an episode: the main enclosure or an alternate."""
+
+    path: Path
+    format: str  # "mp3", "m4a", "opus"
+    mime: str  # "audio/mpeg", "audio/x-m4a", "audio/ogg"
+    size: int  # bytes of the final, tagged file
+    sha256: str
+    bitrate: int  # kbit/s
+
+
+@dataclass(frozen=True)
+class MasteredAudio:
+    """The final, tagged audio of one episode.
+
+    ``main.size`` and ``main.sha256`` are taken from the file after the last
+    tag write: that size is the feed's enclosure length.
+    """
+
+    main: Encoding
+    duration: float  # seconds, decoded
+    channels: int
+    sample_rate: int
+    input_loudness: Loudness | None = None
+    output_loudness: Loudness | None = None
+    alternates: tuple[Encoding, ...] = ()
