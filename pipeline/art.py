@@ -140,8 +140,13 @@ def tag_cover(path: Path) -> tuple[bytes, str]:
     """A compact JPEG of the art to embed in the episode file (ID3 APIC, MP4
     covr, Vorbis picture): 1400 px at quality 85 when that fits in
     ~300 KB, smaller steps otherwise, since the cover is downloaded with
-    every episode."""
-    check_art(path)
+    every episode. A compliant 1400 px JPEG that small is embedded as is."""
+    info = check_art(path)
+    original = Path(path).read_bytes()
+    if (info.format, info.width, info.fixes) == ("JPEG", TAG_COVER_PX, ()) and (
+        len(original) <= TAG_COVER_MAX_BYTES
+    ):
+        return original, "image/jpeg"  # already right: no second generation loss
     with _open(path) as image:
         rgb = _fixed_rgb(image, TAG_COVER_PX)
     data = b""
@@ -155,6 +160,7 @@ def tag_cover(path: Path) -> tuple[bytes, str]:
 
 def _open(path: Path) -> Image.Image:
     """Open and fully decode the image, so a truncated file fails here."""
+    path = Path(path)
     if not path.is_file():
         raise ArtError("art file not found", path=path,
                        fix="put the image there or correct the art path")

@@ -173,3 +173,9 @@ def test_tag_cover_refuses_bad_art(tmp_path: Path) -> None:
     wide = save(draw((1600, 1200)), tmp_path / "wide.jpg")
     with pytest.raises(ArtError, match="1600x1200 px"):
         tag_cover(wide)
+
+
+def test_tag_cover_embeds_a_small_1400px_jpeg_as_is(good_jpeg: Path) -> None:
+    assert len(good_jpeg.read_bytes()) <= 300_000
+    assert tag_cover(good_jpeg) == (good_jpeg.read_bytes(), "image/jpeg")
+    assert tag_cover(str(good_jpeg))[0] == good_jpeg.read_bytes()  # str paths too
