@@ -1,0 +1,224 @@
+"""castline's command line: parse, call one pipeline function, print.
+
+No pipeline logic lives here. Every CastlineError becomes one line on stderr
+and exit code 1 in ``main()``, the only place that turns errors into output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.errors import CastlineError, Problems
+
+app = typer.Typer(
+    name="castline",
+    help="Publish a podcast: master the audio, tag it, upload it, write the feed and the episode pages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="The show folder (where config.toml is).",
+                         file_okay=False, resolve_path=True)
+
+
+def _settings(workspace: Path):
+    from pipeline.config import load_settings
+
+    return load_settings(workspace)
+
+
+class _RichProgress:
+    """Progress bars on a terminal; silent when output is piped or --json."""
+
+    def __init__(self, console: Console) -> None:
+        from rich.progress import (BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn,
+                                   TimeRemainingColumn, TransferSpeedColumn)
+
+        self.bytes_columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                 TimeRemainingColumn(), console=console, transient=True)
+
+    def step(self, label: str, total: float) -> Callable[[float], None]:
+        task = self.progress.add_task(label, total=total or 1)
+        return lambda amount: self.progress.advance(task, amount)
+
+    def note(self, message: str) -> None:
+        self.progress.console.print(message)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[object | None]:
+    if not enabled or not err.is_terminal:
+        yield None
+        return
+    bars = _RichProgress(err)
+    with bars.progress:
+        yield bars
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, CastlineError):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+def _print_json(data: object) -> None:
+    out.print_json(json.dumps(data, default=_json_default, ensure_ascii=False))
+
+
+def _problems(problems) -> None:
+    for p in problems:
+        err.print(f"error: {p}", markup=False)
+
+
+@app.command()
+def publish(
+    slugs: Optional[List[str]] = typer.Argument(None, help="Only these episodes (by slug); others stay as published."),
+    workspace: Path = WORKSPACE,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; change nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+    prune: bool = typer.Option(False, "--prune", help="Delete objects the show no longer uses."),
+) -> None:
+    """Master, tag and upload new or changed episodes, then the pages and the feed.
+
+    Example: castline publish --dry-run
+    """
+    settings = _settings(workspace)
+    from pipeline.publish import publish as run_publish
+
+    with _progress(not as_json) as bars:
+        report = run_publish(settings, only=tuple(slugs or ()), dry_run=dry_run, prune=prune, progress=bars)
+    if as_json:
+        data = asdict(report)
+        data["upload_bytes"] = report.upload_bytes
+        data["problems"] = [str(p) for p in report.problems]
+        _print_json(data)
+    else:
+        _print_publish(report)
+    if report.problems:
+        _problems(report.problems)
+        raise typer.Exit(1)
+
+
+def _print_publish(report) -> None:
+    counts: dict[str, int] = {}
+    for ep in report.episodes:
+        counts[ep.state] = counts.get(ep.state, 0) + 1
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no episodes"
+    size = _size(report.upload_bytes)
+    if report.dry_run:
+        out.print(f"Plan for {report.store} (dry run, nothing changed):")
+        for key, n in report.uploads:
+            out.print(f"  upload  {key}  ({_size(n)})", markup=False)
+        for key in report.deletes:
+            out.print(f"  delete  {key}", markup=False)
+        out.print(f"  {len(report.uploads)} to upload ({size}), {report.unchanged} unchanged, "
+                  f"{len(report.deletes)} to delete; episodes: {summary}")
+    else:
+        out.print(f"Published to {report.store}: episodes {summary}; uploaded {len(report.uploads)} objects ({size}), "
+                  f"{report.unchanged} unchanged" + (f", deleted {len(report.deletes)}" if report.deletes else ""))
+    for w in report.warnings:
+        err.print(f"warning: {w}", markup=False)
+    if report.local_dir is not None:
+        root = Path(report.local_dir)
+        out.print(f"  feed:  {root / 'feed.xml'}", markup=False)
+        out.print(f"  pages: {root / 'index.html'} and {root / 'episodes'}/", markup=False)
+        out.print("  preview: castline serve   (then open http://127.0.0.1:8000/)")
+    out.print(f"  public feed URL: {report.feed_url}", markup=False)
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
+@app.command()
+def serve(
+    workspace: Path = WORKSPACE,
+    port: int = typer.Option(8000, "--port", "-p", help="Port on 127.0.0.1 (0 picks a free one)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    folder: Optional[Path] = typer.Option(None, "--dir", help="Serve this folder instead of the show's local store."),
+) -> None:
+    """Preview the published show over HTTP, with byte ranges like a real server.
+
+    Example: castline serve --port 8000
+    """
+    from pipeline.serve import make_server
+    root = folder.resolve() if folder else _local_store(_settings(workspace))
+    server = make_server(root, host=host, port=port)
+    actual = server.server_address[1]
+    out.print(f"Serving {root} at http://{host}:{actual}/  (feed: http://{host}:{actual}/feed.xml; Ctrl-C stops)",
+              markup=False)
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def _local_store(settings) -> Path:
+    url = settings.storage.url
+    if url.startswith("s3://"):
+        raise CastlineError(f"the store is {url}, not a local folder", path="config.toml", field="storage.url",
+                            fix="pass --dir public (after a local publish) to preview a folder")
+    return (settings.root / url).resolve()
+
+
+def main() -> None:
+    """Entry point: run the app; turn every castline error into one line."""
+    try:
+        code = app(standalone_mode=False)
+    except CastlineError as exc:
+        if isinstance(exc, Problems):
+            _problems(exc.problems)
+        else:
+            err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted: the published show is as it was; run the command again to finish", markup=False)
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted", markup=False)
+        sys.exit(1)
+    except Exception as exc:  # a usage error from click, or a bug
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("CASTLINE_DEBUG"):
+            raise
+        err.print(f"internal error: {type(exc).__name__}: {exc} (set CASTLINE_DEBUG=1 for the traceback, "
+                  "and please report it)", markup=False)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Episode -> the final media file: mastered, tagged, hashed, cached.
+
+Mastering is the slow part of a publish, so its result is cached in
+``.castline/cache`` under a key made of the recording's bytes, every audio
+setting and castline's audio version: a re-run with nothing changed encodes
+nothing. The tagged copy is cached the same way under a key that adds the
+tag contents. The published state keeps the result too (``media``), so a
+fresh clone that publishes against the same store need not re-master
+episodes whose inputs did not change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import audio, tags
+from .model import Encoding, Episode, Loudness, MasteredAudio, Settings
+
+CACHE_DIR = ".castline/cache"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class HashCache:
+    """sha256 of files, remembered by (size, mtime) so a no-op publish of a
+    large show does not re-read every recording."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / CACHE_DIR / "hashes.json"
+        try:
+            self.data: dict[str, list] = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.data = {}
+        self.dirty = False
+
+    def sha256(self, path: Path) -> str:
+        st = path.stat()
+        key = str(path.resolve())
+        hit = self.data.get(key)
+        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            return hit[2]
+        digest = sha256_file(path)
+        self.data[key] = [st.st_size, st.st_mtime_ns, digest]
+        self.dirty = True
+        return digest
+
+    def save(self) -> None:
+        if self.dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.data))
+            tmp.replace(self.path)
+
+
+@dataclass(frozen=True)
+class MediaPlan:
+    """What the media file of one episode will be made from."""
+
+    fingerprint: str  # changes whenever the final file's bytes would
+    master_key: str
+    source_sha256: str
+
+
+def media_plan(settings: Settings, episode: Episode, tag_info: tags.TagInfo, hashes: HashCache) -> MediaPlan:
+    a = settings.audio
+    source = hashes.sha256(episode.audio_path)
+    intro = hashes.sha256(a.intro) if a.intro else None
+    outro = hashes.sha256(a.outro) if a.outro else None
+    master_key = audio.cache_key(source, a, intro, outro)
+    tag_json = json.dumps(_tag_dict(tag_info), sort_keys=True, default=str)
+    fingerprint = hashlib.sha256(f"{master_key}\n{tags.__name__}\n{tag_json}".encode()).hexdigest()
+    return MediaPlan(fingerprint=fingerprint, master_key=master_key, source_sha256=source)
+
+
+def _tag_dict(info: tags.TagInfo) -> dict:
+    d = asdict(info)
+    cover = d.pop("cover", None)
+    d["cover_sha256"] = hashlib.sha256(cover).hexdigest() if cover else None
+    return d
+
+
+def master_cached(settings: Settings, episode: Episode, plan: MediaPlan,
+                  on_progress: Callable[[float], None] | None = None) -> MasteredAudio:
+    """Master the episode's recording, or take the master from the cache."""
+    cache = settings.root / CACHE_DIR
+    master_dir = cache / "master" / plan.master_key
+    meta_path = master_dir / "master.json"
+    if meta_path.is_file():
+        return _load_master(meta_path)
+    tmp = cache / "master" / f"{plan.master_key}.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    mastered = audio.master(episode.audio_path, tmp, settings.audio, stem="master", on_progress=on_progress)
+    mastered = _relocate(mastered, tmp, master_dir)
+    shutil.rmtree(master_dir, ignore_errors=True)
+    tmp.rename(master_dir)
+    meta_path.write_text(json.dumps(_dump_master(mastered), indent=1))
+    return mastered
+
+
+def tag_cached(settings: Settings, plan: MediaPlan, mastered: MasteredAudio, tag_info: tags.TagInfo) -> MasteredAudio:
+    out_dir = settings.root / CACHE_DIR / "tagged" / plan.fingerprint
+    meta = out_dir / "tagged.json"
+    if meta.is_file():
+        return _load_master(meta)
+    tmp = out_dir.with_suffix(".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    encodings = []
+    for enc in (mastered.main, *mastered.alternates):
+        target = tmp / enc.path.name
+        shutil.copyfile(enc.path, target)
+        tags.write_tags(target, tag_info, ffmpeg=settings.audio.ffmpeg)
+        encodings.append(Encoding(path=out_dir / target.name, format=enc.format, mime=enc.mime,
+                                  size=target.stat().st_size, sha256=sha256_file(target), bitrate=enc.bitrate))
+    result = MasteredAudio(main=encodings[0], duration=mastered.duration, channels=mastered.channels,
+                           sample_rate=mastered.sample_rate, input_loudness=mastered.input_loudness,
+                           output_loudness=mastered.output_loudness, alternates=tuple(encodings[1:]))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    tmp.rename(out_dir)
+    meta.write_text(json.dumps(_dump_master(result), indent=1))
+    return result
+
+
+def _relocate(m: MasteredAudio, old: Path, new: Path) -> MasteredAudio:
+    def move(e: Encoding) -> Encoding:
+        return Encoding(new / e.path.relative_to(old), e.format, e.mime, e.size, e.sha256, e.bitrate)
+
+    return MasteredAudio(move(m.main), m.duration, m.channels, m.sample_rate, m.input_loudness, m.output_loudness,
+                         tuple(move(a) for a in m.alternates))
+
+
+def _dump_master(m: MasteredAudio) -> dict:
+    def enc(e: Encoding) -> dict:
+        return {**asdict(e), "path": e.path.name}
+
+    return {
+        "main": enc(m.main), "duration": m.duration, "channels": m.channels, "sample_rate": m.sample_rate,
+        "input_loudness": asdict(m.input_loudness) if m.input_loudness else None,
+        "output_loudness": asdict(m.output_loudness) if m.output_loudness else None,
+        "alternates": [enc(a) for a in m.alternates],
+    }
+
+
+def _load_master(meta: Path) -> MasteredAudio:
+    d = json.loads(meta.read_text())
+    folder = meta.parent
+
+    def enc(e: dict) -> Encoding:
+        return Encoding(**{**e, "path": folder / e["path"]})
+
+    loud = lambda v: Loudness(**v) if v else None  # noqa: E731
+    return MasteredAudio(enc(d["main"]), d["duration"], d["channels"], d["sample_rate"], loud(d["input_loudness"]),
+                         loud(d["output_loudness"]), tuple(enc(a) for a in d["alternates"]))
+
+
+def media_record(m: MasteredAudio, key: str, alt_keys: list[str]) -> dict:
+    """What the state keeps of an episode's media (enough to put it in the
+    feed and pages without the file at hand)."""
+    d = _dump_master(m)
+    d["main"]["key"] = key
+    for a, k in zip(d["alternates"], alt_keys):
+        a["key"] = k
+    return d
+
+
+def record_media(d: dict) -> tuple[MasteredAudio, str, list[str]]:
+    """The inverse of media_record: a MasteredAudio whose paths are not on
+    this machine (only keys, sizes, hashes and durations are used)."""
+    def enc(e: dict) -> Encoding:
+        return Encoding(path=Path(e["path"]), format=e["format"], mime=e["mime"], size=e["size"], sha256=e["sha256"],
+                        bitrate=e["bitrate"])
+
+    loud = lambda v: Loudness(**v) if v else None  # noqa: E731
+    m = MasteredAudio(enc(d["main"]), d["duration"], d["channels"], d["sample_rate"], loud(d.get("input_loudness")),
+                      loud(d.get("output_loudness")), tuple(enc(a) for a in d.get("alternates", [])))
+    return m, d["main"]["key"], [a["key"] for a in d.get("alternates", [])]
+

@@ -1,0 +1,55 @@
+"""Shared fixtures: a copy of the sample show, and the CLI as a host runs it."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHOW_PARTS = ("config.toml", "episodes", "show_notes", "art")
+
+
+@pytest.fixture
+def sample_show(tmp_path: Path) -> Path:
+    """A private copy of the sample show that lives in the repository."""
+    show = tmp_path / "show"
+    show.mkdir()
+    for part in SHOW_PARTS:
+        src = REPO / part
+        if src.is_dir():
+            shutil.copytree(src, show / part)
+        else:
+            shutil.copy2(src, show / part)
+    return show
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch):
+    """Run ``castline ARGS`` in-process through cli.main, like a host would."""
+    import cli
+
+    def run(*args: str, cwd: Path | None = None) -> CliResult:
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        monkeypatch.setattr(sys, "argv", ["castline", *args])
+        capsys.readouterr()
+        try:
+            cli.main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
