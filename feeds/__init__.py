@@ -1,0 +1,50 @@
+"""castline's feed formats, usable on their own (no ``pipeline`` import).
+
+Build ``FeedChannel`` and ``FeedItem`` values, then ``render_feed`` writes
+RSS 2.0 with Apple's ``itunes:`` tags and the Podcasting 2.0 ``podcast:``
+namespace, byte-identical for the same inputs; ``check_feed`` lists every
+Apple rule the feed would break; ``chapters_json`` writes the JSON chapters
+file and ``chapters_text`` the timestamps for the notes.
+"""
+
+from feeds.model import (  # noqa: I001  (model first: it has no feedgen import)
+    FeedCategory,
+    FeedChannel,
+    FeedChapter,
+    FeedEnclosure,
+    FeedInputError,
+    FeedItem,
+    FeedLink,
+    FeedPerson,
+    FeedProblem,
+    FeedSoundbite,
+    FeedTranscript,
+    FeedValueRecipient,
+)
+from feeds.rss import render_feed, newest_first
+from feeds.podcast_ns import analytics_url, podcast_guid
+from feeds.chapters import chapters_json, chapters_text
+from feeds.apple import APPLE_CATEGORIES, check_feed
+
+__all__ = [
+    "APPLE_CATEGORIES",
+    "FeedCategory",
+    "FeedChannel",
+    "FeedChapter",
+    "FeedEnclosure",
+    "FeedInputError",
+    "FeedItem",
+    "FeedLink",
+    "FeedPerson",
+    "FeedProblem",
+    "FeedSoundbite",
+    "FeedTranscript",
+    "FeedValueRecipient",
+    "analytics_url",
+    "chapters_json",
+    "chapters_text",
+    "check_feed",
+    "newest_first",
+    "podcast_guid",
+    "render_feed",
+]

@@ -1,0 +1,185 @@
+"""Apple Podcasts' rules for a feed, checked before anything is published.
+
+Apple refuses a feed that lacks a required tag or uses a category outside its
+current list (the 2019 revision; feedgen still ships the older one), and
+quietly demotes episodes that break its advice. ``check_feed`` reports every
+broken rule at once, each naming the element and the episode, so the host
+can fix them all in one go.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+
+from feeds.model import FeedChannel, FeedItem, FeedProblem, is_absolute_url, iter_urls
+
+# Apple Podcasts categories and their subcategories (current list).
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing",
+                 "Non-Profit"),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health",
+                         "Nutrition", "Sexuality"),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
+                "Home & Garden", "Video Games"),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary",
+             "Politics", "Sports News", "Tech News"),
+    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism",
+                                "Religion", "Spirituality"),
+    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
+                "Natural Sciences", "Nature", "Physics", "Social Sciences"),
+    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel",
+                          "Relationships"),
+    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf",
+               "Hockey", "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball",
+               "Wilderness", "Wrestling"),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews",
+                  "TV Reviews"),
+}
+
+DESCRIPTION_MAX_BYTES = 4000
+# The media Apple Podcasts plays; anything else is skipped by Apple's app.
+APPLE_MEDIA_TYPES = frozenset({"audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac",
+                               "video/mp4", "video/x-m4v", "video/quicktime",
+                               "application/pdf"})
+TRANSCRIPT_TYPES = frozenset({"text/vtt", "application/x-subrip", "application/srt",
+                              "text/html", "text/plain", "application/json"})
+MEDIUMS = frozenset({"podcast", "music", "video", "film", "audiobook", "newsletter", "blog",
+                     "publisher", "course"})
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# "Episode 12", "Ep. 12", "#12", "S2E3", or a leading "12:" / "12 -".
+_NUMBERED = re.compile(
+    r"(\bep(isode)?\.?\s*\d+|#\d+|\bs\d+\s*e\d+\b|^\s*\d{1,3}\s*[:.)\-\u2013\u2014|])",
+    re.IGNORECASE)
+
+
+def check_feed(channel: FeedChannel, items: Sequence[FeedItem]) -> list[FeedProblem]:
+    """Every Apple rule (and Podcasting 2.0 basic) the feed would break,
+    channel first, then each episode in the order given."""
+    problems = list(_check_channel(channel))
+    seen: set[str] = set()
+    for item in items:
+        problems.extend(_check_item(channel, item))
+        if item.guid in seen:
+            problems.append(FeedProblem("guid", "two episodes share this GUID; every episode "
+                                        "needs its own, forever", item.guid))
+        seen.add(item.guid)
+    for element, url, episode in iter_urls(channel, items):
+        if not is_absolute_url(url):
+            problems.append(FeedProblem(element, f"{url!r} is not an absolute http(s) URL",
+                                        episode))
+    return problems
+
+
+def _check_channel(c: FeedChannel):
+    def error(element: str, message: str) -> FeedProblem:
+        return FeedProblem(element, message, None, "error")
+
+    def warning(element: str, message: str) -> FeedProblem:
+        return FeedProblem(element, message, None, "warning")
+
+    if not c.title.strip():
+        yield error("title", "the show needs a title")
+    if not c.description_html.strip():
+        yield error("description", "the show needs a description")
+    elif len(c.description_html.encode("utf-8")) > DESCRIPTION_MAX_BYTES:
+        yield error("description", f"{len(c.description_html.encode('utf-8'))} bytes; Apple "
+                    f"allows at most {DESCRIPTION_MAX_BYTES}: shorten it")
+    if not c.image_url:
+        yield error("itunes:image", "the show needs artwork")
+    if not _LANGUAGE.match(c.language or ""):
+        yield error("language", f"{c.language!r} is not an ISO 639 code such as en or en-us")
+    if not c.categories:
+        yield error("itunes:category", "choose at least one Apple Podcasts category")
+    for category in c.categories:
+        yield from _check_category(category.name, category.sub)
+    if not c.author.strip():
+        yield warning("itunes:author", "name the show's author")
+    if not c.owner_email:
+        yield warning("itunes:owner", "give an owner email: Apple uses it to confirm ownership")
+    if c.type not in ("episodic", "serial"):
+        yield error("itunes:type", f"{c.type!r} must be episodic or serial")
+    if c.podcast_guid is not None and not _is_uuid(c.podcast_guid):
+        yield error("podcast:guid", f"{c.podcast_guid!r} is not a UUID")
+    if c.analytics_prefix and not c.analytics_prefix.endswith("/"):
+        yield warning("enclosure", "the analytics prefix should end with '/'")
+    if c.medium not in MEDIUMS and c.medium.removesuffix("L") not in MEDIUMS:
+        yield warning("podcast:medium", f"{c.medium!r} is not a Podcasting 2.0 medium")
+
+
+def _check_category(name: str, sub: str | None):
+    if name not in APPLE_CATEGORIES:
+        yield FeedProblem("itunes:category", f"{name!r} is not an Apple Podcasts category; "
+                          f"choose one of: {', '.join(APPLE_CATEGORIES)}")
+    elif sub is not None and sub not in APPLE_CATEGORIES[name]:
+        allowed = ", ".join(APPLE_CATEGORIES[name]) or "none"
+        yield FeedProblem("itunes:category", f"{sub!r} is not a subcategory of {name!r}; "
+                          f"choose one of: {allowed}")
+
+
+def _check_item(c: FeedChannel, i: FeedItem):
+    def error(element: str, message: str) -> FeedProblem:
+        return FeedProblem(element, message, i.guid, "error")
+
+    def warning(element: str, message: str) -> FeedProblem:
+        return FeedProblem(element, message, i.guid, "warning")
+
+    if not i.title.strip():
+        yield error("title", "the episode needs a title")
+    elif _NUMBERED.search(i.title):
+        yield warning("title", f"{i.title!r} carries an episode number: Apple shows "
+                      "itunes:episode itself; set the number instead")
+    elif c.title.strip() and c.title.strip().lower() in i.title.lower():
+        yield warning("title", f"{i.title!r} repeats the show name; Apple shows it already")
+    if not i.guid.strip():
+        yield error("guid", "the episode needs a GUID")
+    if i.pub_date.utcoffset() is None:
+        yield error("pubDate", "the date has no timezone")
+    if not isinstance(i.enclosure.length, int) or i.enclosure.length <= 0:
+        yield error("enclosure", f"length {i.enclosure.length!r} must be the file's byte size")
+    if i.enclosure.type not in APPLE_MEDIA_TYPES:
+        yield error("enclosure", f"type {i.enclosure.type!r} does not play in Apple Podcasts; "
+                    "publish MP3 or M4A as the main enclosure")
+    if not isinstance(i.duration, int) or i.duration <= 0:
+        yield error("itunes:duration", f"{i.duration!r} must be whole seconds above zero")
+    description = i.description_html or i.content_html or ""
+    if not description.strip():
+        yield warning("description", "the episode has no notes")
+    elif len(description.encode("utf-8")) > DESCRIPTION_MAX_BYTES:
+        yield warning("description", f"longer than {DESCRIPTION_MAX_BYTES} bytes: Apple cuts "
+                      "it; the full notes stay in content:encoded")
+    if c.type == "serial" and i.episode is None:
+        yield error("itunes:episode", "a serial show needs an episode number on every episode")
+    if i.episode is not None and i.episode <= 0:
+        yield error("itunes:episode", f"{i.episode} must be a positive number")
+    if i.season is not None and i.season <= 0:
+        yield error("itunes:season", f"{i.season} must be a positive number")
+    if i.episode_type not in ("full", "trailer", "bonus"):
+        yield error("itunes:episodeType", f"{i.episode_type!r} must be full, trailer or bonus")
+    if not i.link:
+        yield warning("link", "link the episode's page")
+    for t in i.transcripts:
+        if t.type not in TRANSCRIPT_TYPES:
+            yield error("podcast:transcript", f"type {t.type!r} is not a transcript format")
+    for alt in i.alternates:
+        if not isinstance(alt.length, int) or alt.length <= 0:
+            yield error("podcast:alternateEnclosure",
+                        f"length {alt.length!r} must be the file's byte size")
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
