@@ -24,8 +24,10 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 
 
 def clean_text(text: str) -> str:
-    """``text`` without the characters an XML 1.0 document cannot carry."""
-    return _ILLEGAL.sub("", text)
+    """``text`` without the characters an XML 1.0 document cannot carry, and
+    with line ends as LF: a parser turns a CR inside CDATA into LF anyway, so
+    normalizing first means every field reads back exactly as written."""
+    return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def cleaned(value: T) -> T:

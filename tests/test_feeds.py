@@ -554,3 +554,45 @@ def test_titles_with_episode_numbers_are_warned(title):
 def test_plain_titles_are_not_warned():
     for title in ("Notebooks", "2024 in review", "Why 3 notebooks beat 1"):
         assert check_feed(show_channel(), [show_item(2, title=title)]) == []
+
+
+def test_any_text_at_all_gives_a_well_formed_feed_that_reads_back_cleaned():
+    rng = random.Random(2024)
+    alphabet = [chr(c) for c in range(0, 0x250)] + [
+        "\r\n", "\ud800", "\udfff", "\ufffe", "\uffff", "]]>", "<![CDATA[", "&amp;",
+        "\u202e", "\u200f", "👩🏽‍💻", "𝄞"]
+    for _ in range(25):
+        text = "x" + "".join(rng.choice(alphabet) for _ in range(60))
+        root = parse(render_feed(show_channel(title=text, description_html=text),
+                                 [show_item(2, title=text, description_html=text)]))
+        lf = text.replace("\r\n", "\n").replace("\r", "\n")  # line ends become LF
+        legal = [ch for ch in lf if ch in "\t\n\r" or (" " <= ch < "\x7f") or
+                 ("\xa0" <= ch < "\ud800") or ("\ue000" <= ch < "\ufffe") or ch > "\uffff"]
+        expected = "".join(legal)
+        assert xp(root, "/rss/channel/title/text()") == [expected]
+        assert xp(root, "/rss/channel/description/text()") == [expected]
+        assert xp(root, "//item/title/text()") == [expected]
+        assert xp(root, "//item/description/text()") == [expected]
+
+
+def test_feeds_stands_alone_and_survives_the_feedgen_import_trap():
+    """feeds/ never imports pipeline/, and importing the podcast namespace
+    module first (before feedgen.feed) still works."""
+    import subprocess
+    import sys
+
+    code = ("import sys, feeds.podcast_ns, feeds; "
+            "assert not any(m == 'pipeline' or m.startswith('pipeline.') for m in sys.modules); "
+            "print(feeds.podcast_guid('podnews.net/rss'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+
+
+def test_update_frequency_label_follows_the_rrule():
+    for rrule, label in (("FREQ=DAILY", "Daily"), ("FREQ=WEEKLY;INTERVAL=2", "Every 2 weeks"),
+                         ("FREQ=MONTHLY;BYDAY=1MO", "Monthly")):
+        root = parse(render_feed(show_channel(update_frequency=rrule), []))
+        assert xp(root, "//podcast:updateFrequency/text()") == [label]
+        assert xp(root, "//podcast:updateFrequency/@rrule") == [rrule]
