@@ -127,7 +127,8 @@ def _page(site: dict, path: str, url: str) -> dict:
     the top of the site from this page (``""`` or ``"../"``)."""
     root = "../" * path.count("/")
     show = site["show"]
-    return dict(site, root=root, canonical=url, path=path,
+    hosts = [dict(person=p, img=_relative(p.img, show.base_url, root)) for p in show.hosts]
+    return dict(site, root=root, canonical=url, path=path, hosts=hosts,
                 feed_href=_relative(site["feed_url"], show.base_url, root),
                 show_image_src=_relative(site["show_image_url"], show.base_url, root),
                 description=plain_text(show.description, _DESCRIPTION_CHARS))
@@ -157,7 +158,7 @@ def _episode_context(settings: Settings, pe: PageEpisode, root: str, feed_url: s
         image_abs=pe.image_url or settings.show.base_url,
         transcript_src=_relative(pe.transcript_url, show.base_url, root),
         transcript=transcript_paragraphs(pe.transcript),
-        guests=[dict(person=g, img=g.img, bio_html=Markup(render_markdown(g.bio or "", allow_html=show.allow_html)))
+        guests=[dict(person=g, img=_relative(g.img, show.base_url, root), bio_html=Markup(render_markdown(g.bio or "", allow_html=show.allow_html)))
                 for g in ep.guests],
         newer=_neighbour(newer, show.base_url, root), older=_neighbour(older, show.base_url, root),
         jsonld=_episode_jsonld(settings, pe, feed_url),

@@ -76,7 +76,7 @@ def sample_settings(root: Path, *, page_size: int = 2, allow_html: bool = False)
         title="Marketing Smarts", description="Real-world advice on how marketers win, from MarketingProfs.",
         author="MarketingProfs", language="en-us", base_url=BASE_URL, image=art,
         categories=(Category("Business", "Marketing"),), timezone="America/New_York",
-        hosts=(Person("Matthew T. Grant", role="host", href="https://example.com/mtg"),),
+        hosts=(Person("Matthew T. Grant", role="host", href="https://example.com/mtg", img=BASE_URL + "art/grant.jpg"),),
         host_bio="**Matthew T. Grant** is director of content at MarketingProfs. <b>bold</b>",
         host_links=(Link("Twitter", "https://twitter.example/matthewtgrant"), Link("Blog", "https://example.com/mtg-blog")),
         subscribe=(Link("Apple Podcasts", "https://podcasts.apple.example/smarts"), Link("Spotify", "https://open.spotify.example/smarts")),
@@ -98,7 +98,7 @@ def sample_episodes(root: Path, settings: Settings, *, duration: float = 7.0, au
         summary="Jonah Lehrer on why creativity needs people in one room.",
         image=root / "ep1.jpg", image_alt="Jonah Lehrer, smiling, in front of a bookshelf",
         image_credit="Nina Subin", transcript=root / "ep1.vtt",
-        guests=(Person("Jonah Lehrer", href="https://example.com/lehrer", img="https://example.com/lehrer.jpg",
+        guests=(Person("Jonah Lehrer", href="https://example.com/lehrer", img=BASE_URL + "art/lehrer.jpg",
                        bio="Author of *Imagine: How Creativity Works*."),),
         chapters=(Chapter(0.0, "Welcome"), Chapter(2.0, "Meet Jonah Lehrer"),
                   Chapter(4.5, "Why the hallway matters", url="https://example.com/pixar")),
@@ -138,6 +138,8 @@ def build_site(root: Path, out: Path, *, mp3: bytes | None = None, duration: flo
     (out / "art").mkdir(exist_ok=True)
     (out / "art/show.jpg").write_bytes((root / "show.jpg").read_bytes())
     (out / "art/001-lets-take-this-offline.jpg").write_bytes((root / "ep1.jpg").read_bytes())
+    make_image(out / "art/grant.jpg", 96, (90, 90, 90))
+    make_image(out / "art/lehrer.jpg", 96, (120, 100, 80))
     (out / "transcripts").mkdir(exist_ok=True)
     (out / "transcripts/001-lets-take-this-offline.vtt").write_bytes((root / "ep1.vtt").read_bytes())
     (out / "feed.xml").write_text("<rss version='2.0'><channel><title>Marketing Smarts</title></channel></rss>")

@@ -135,6 +135,7 @@ def test_chapters_transcript_guests_subscribe_host_and_discussion(site):
     (guest,) = tree.xpath("//section[@class='guests']//div[@class='person']")
     assert guest.xpath(".//h3/a/@href") == ["https://example.com/lehrer"]
     assert guest.xpath(".//img/@alt") == ["Jonah Lehrer"]
+    assert guest.xpath(".//img/@src") == ["../art/lehrer.jpg"]  # inside the site: relative
     assert text(guest.xpath(".//div[@class='bio']")[0]) == "Author of Imagine: How Creativity Works."
 
     sub = tree.xpath("//section[@class='subscribe-box']//ul[@class='subscribe']/li/a")
@@ -143,6 +144,7 @@ def test_chapters_transcript_guests_subscribe_host_and_discussion(site):
         ("Spotify", "https://open.spotify.example/smarts"), ("RSS feed", "../feed.xml")]
 
     (box,) = tree.xpath("//aside[@class='host-box']")
+    assert box.xpath(".//img/@src") == ["../art/grant.jpg"] and box.xpath(".//img/@alt") == ["Matthew T. Grant"]
     assert "Matthew T. Grant is director of content at MarketingProfs. <b>bold</b>" in text(box)
     assert box.xpath(".//ul[@class='host-links']//a/@href") == [
         "https://twitter.example/matthewtgrant", "https://example.com/mtg-blog"]
@@ -185,7 +187,7 @@ def test_front_page_lists_newest_first_in_pages(site):
 
 
 def test_relative_links_resolve_inside_the_site(site, tmp_path):
-    known = set(site) | {"feed.xml", "art/show.jpg", "art/001-lets-take-this-offline.jpg",
+    known = set(site) | {"feed.xml", "art/show.jpg", "art/001-lets-take-this-offline.jpg", "art/grant.jpg", "art/lehrer.jpg",
                          "transcripts/001-lets-take-this-offline.vtt"}
     known |= {f"media/{p.split('/')[1][:-5]}.mp3" for p in site if p.startswith("episodes/")}
     for key in (k for k in site if k.endswith(".html")):
