@@ -114,6 +114,10 @@ def _check_channel(c: FeedChannel):
         yield error("podcast:guid", f"{c.podcast_guid!r} is not a UUID")
     if c.analytics_prefix and not c.analytics_prefix.endswith("/"):
         yield warning("enclosure", "the analytics prefix should end with '/'")
+    for r in c.value_recipients:
+        if not r.address or r.split <= 0:
+            yield error("podcast:valueRecipient",
+                        f"{r.name!r} needs an address and a split above zero")
     if c.medium not in MEDIUMS and c.medium.removesuffix("L") not in MEDIUMS:
         yield warning("podcast:medium", f"{c.medium!r} is not a Podcasting 2.0 medium")
 

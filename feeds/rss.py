@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 
+from feedgen.feed import FeedGenerator  # noqa: I001  (before feedgen.ext: it loads lxml.etree)
 from feedgen.entry import FeedEntry
-from feedgen.feed import FeedGenerator  # import before any feedgen.ext module
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 

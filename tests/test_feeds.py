@@ -519,6 +519,7 @@ def test_check_feed_reports_every_broken_rule_by_element_and_episode():
         owner_email=None,
         type="serial",
         podcast_guid="not-a-uuid",
+        value_recipients=(FeedValueRecipient("Ann Author", "02abcdef", 0),),
     )
     items = [
         show_item(2, title="Episode 2: Notebooks", episode=None),
@@ -531,6 +532,7 @@ def test_check_feed_reports_every_broken_rule_by_element_and_episode():
     assert ("itunes:category", None, "error") in found
     assert ("itunes:owner", None, "warning") in found
     assert ("podcast:guid", None, "error") in found
+    assert ("podcast:valueRecipient", None, "error") in found
     assert ("title", "castline:ep-002", "warning") in found
     assert ("itunes:episode", "castline:ep-002", "error") in found  # serial needs numbers
     assert ("guid", "castline:ep-002", "error") in found  # duplicate
