@@ -257,3 +257,267 @@ def test_local_lock_left_by_a_crash_expires(tmp_path):
     with store.lock(".castline/lock", "next"):
         assert LockRecord.from_bytes(store.get(".castline/lock")).owner == "next"
     assert store.get(".castline/lock") is None
+
+
+# -- S3Store against a real SeaweedFS ------------------------------------------
+
+from tests._s3server import free_ports, s3_env, s3_server  # noqa: E402,F401  (fixtures)
+
+from pipeline.s3store import S3Store  # noqa: E402
+
+
+def _s3_store(server, bucket: str | None = None, **kwargs) -> S3Store:
+    bucket = bucket or server.new_bucket()
+    kwargs.setdefault("multipart_threshold_mb", 5)
+    return S3Store(bucket, "show", endpoint_url=server.endpoint, **kwargs)
+
+
+def _count_puts(store: S3Store) -> list[str]:
+    """Every write request the store's client sends, by operation name."""
+    calls: list[str] = []
+    for op in ("PutObject", "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload", "CopyObject"):
+        store.client.meta.events.register(
+            f"before-call.s3.{op}", lambda model, **kw: calls.append(model.name)
+        )
+    return calls
+
+
+def _full_tree(tmp_path: Path) -> list:
+    """Every kind of object a published show holds; the episode is above the
+    5 MB multipart threshold so metadata must survive a multipart upload."""
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    (src / "ep.mp3").write_bytes(os.urandom(6 * 1024 * 1024 + 123))
+    (src / "ep.m4a").write_bytes(os.urandom(50_000))
+    (src / "ep.jpg").write_bytes(os.urandom(20_000))
+    (src / "ep.png").write_bytes(os.urandom(10_000))
+    small = {
+        "feed.xml": b"<rss version='2.0'/>",
+        "index.html": b"<!doctype html><title>Show</title>",
+        "episodes/001-hello/index.html": b"<!doctype html><title>Hello</title>",
+        "episodes/001-hello/chapters.json": b'{"version": "1.2.0", "chapters": []}',
+        "episodes/001-hello/transcript.vtt": b"WEBVTT\n",
+        "episodes/001-hello/transcript.srt": b"1\n00:00:00,000 --> 00:00:01,000\nHi\n",
+        "static/site.css": b"body{}",
+        "static/player.js": b"void 0;",
+    }
+    return [
+        make_upload("media/001-hello.mp3", src / "ep.mp3"),
+        make_upload("media/001-hello.m4a", src / "ep.m4a"),
+        make_upload("art/001-hello.jpg", src / "ep.jpg"),
+        make_upload("art/show.png", src / "ep.png"),
+        *(make_upload(k, v) for k, v in small.items()),
+    ]
+
+
+@pytest.mark.s3
+def test_s3_sync_sets_type_cache_and_hash_on_every_object(s3_env, tmp_path):
+    store = _s3_store(s3_env)
+    store.check()
+    uploads = _full_tree(tmp_path)
+    seen = []
+    assert store.put_many(uploads, verify=True, on_bytes=seen.append) == [u.key for u in uploads]
+    assert sum(seen) == sum(u.size for u in uploads)
+    admin = s3_env.admin_client()
+    for up in uploads:
+        answer = admin.head_object(Bucket=store.bucket, Key=f"show/{up.key}")
+        assert answer["ContentType"] == headers_for(up.key)[0], up.key
+        assert answer["CacheControl"] == headers_for(up.key)[1], up.key
+        assert answer["ContentLength"] == up.size
+        assert answer["Metadata"]["sha256"] == up.sha256
+    assert store.list_keys() == sorted(u.key for u in uploads)
+    assert store.get("feed.xml") == b"<rss version='2.0'/>" and store.get("nope.xml") is None
+    assert store.head("nope.xml") is None
+
+
+@pytest.mark.s3
+def test_s3_ranged_get_of_an_episode_answers_206_with_the_right_bytes(s3_env, tmp_path):
+    store = _s3_store(s3_env)
+    audio = os.urandom(300_000)
+    store.put_many([make_upload("media/001.mp3", audio)])
+    answer = s3_env.admin_client().get_object(Bucket=store.bucket, Key="show/media/001.mp3", Range="bytes=1000-1999")
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert answer["ContentRange"] == "bytes 1000-1999/300000"
+    assert answer["Body"].read() == audio[1000:2000]
+
+
+@pytest.mark.s3
+def test_s3_second_sync_makes_zero_puts(s3_env, tmp_path):
+    store = _s3_store(s3_env)
+    uploads = _full_tree(tmp_path)
+    puts = _count_puts(store)
+    store.put_many(uploads)
+    assert puts.count("PutObject") + puts.count("CreateMultipartUpload") == len(uploads)
+    puts.clear()
+    assert store.put_many(uploads) == []  # compared with x-amz-meta-sha256
+    assert store.put_many(uploads, known={u.key: u.sha256 for u in uploads}) == []
+    assert puts == []
+    changed = make_upload("feed.xml", b"<rss version='2.0'><channel/></rss>")
+    assert store.put_many([*uploads[:-8], changed]) == ["feed.xml"]
+    assert puts == ["PutObject"]
+
+
+@pytest.mark.s3
+def test_s3_an_object_deleted_by_hand_is_uploaded_again_even_if_known(s3_env, tmp_path):
+    store = _s3_store(s3_env)
+    up = make_upload("media/001.mp3", os.urandom(1000))
+    store.put_many([up])
+    s3_env.admin_client().delete_object(Bucket=store.bucket, Key="show/media/001.mp3")
+    assert store.put_many([up], known={up.key: up.sha256}) == ["media/001.mp3"]
+    assert store.head(up.key).size == 1000
+
+
+@pytest.mark.s3
+def test_s3_delete_many_prunes_only_what_is_named(s3_env, tmp_path):
+    store = _s3_store(s3_env)
+    store.put_many([make_upload(k, b"x") for k in ("a.html", "b/c.html", "feed.xml")])
+    store.delete_many(["a.html", "b/c.html", "missing.html"])
+    assert store.list_keys() == ["feed.xml"]
+
+
+@pytest.mark.s3
+def test_s3_anonymous_reads_are_refused(s3_env):
+    import urllib.error
+    import urllib.request
+
+    store = _s3_store(s3_env)
+    store.put_many([make_upload("feed.xml", b"<rss/>")])
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{s3_env.endpoint}/{store.bucket}/show/feed.xml", timeout=5)
+    assert err.value.code == 403
+
+
+def _assert_one_line(err: StoreError, store: S3Store, *words: str) -> None:
+    text = str(err)
+    assert "\n" not in text and text.startswith(store.name + ":"), text
+    for word in words:
+        assert word in text, text
+
+
+@pytest.mark.s3
+def test_s3_wrong_credentials_give_one_clear_line_and_change_nothing(s3_env, monkeypatch, tmp_path):
+    bucket = s3_env.new_bucket()
+    _s3_store(s3_env, bucket).put_many([make_upload("feed.xml", b"<rss/>")])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    store = _s3_store(s3_env, bucket, max_attempts=1)
+    with pytest.raises(StoreError) as err:
+        store.check()
+    _assert_one_line(err.value, store, "refused the credentials", "AWS_SECRET_ACCESS_KEY")
+    assert "not-the-secret" not in str(err.value)
+    with pytest.raises(StoreError) as err:
+        store.put_many([make_upload("feed.xml", b"<rss>changed</rss>")])
+    _assert_one_line(err.value, store, "refused the credentials")
+    listed = s3_env.admin_client().list_objects_v2(Bucket=bucket)["Contents"]
+    assert [o["Key"] for o in listed] == ["show/feed.xml"]
+    body = s3_env.admin_client().get_object(Bucket=bucket, Key="show/feed.xml")["Body"].read()
+    assert body == b"<rss/>"
+
+
+@pytest.mark.s3
+def test_s3_missing_credentials_say_where_to_put_them(s3_env, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    store = _s3_store(s3_env, "castline-any")
+    with pytest.raises(StoreError) as err:
+        store.check()
+    _assert_one_line(err.value, store, "no S3 credentials found", "AWS_ACCESS_KEY_ID", "never reads keys from config.toml")
+
+
+@pytest.mark.s3
+def test_s3_missing_bucket_gives_one_clear_line_and_creates_nothing(s3_env, tmp_path):
+    store = _s3_store(s3_env, "castline-no-such-bucket")
+    with pytest.raises(StoreError) as err:
+        store.check()
+    _assert_one_line(err.value, store, "bucket castline-no-such-bucket does not exist", "create the bucket")
+    with pytest.raises(StoreError) as err:
+        store.put_many([make_upload("feed.xml", b"<rss/>")])
+    _assert_one_line(err.value, store, "does not exist")
+    names = [b["Name"] for b in s3_env.admin_client().list_buckets()["Buckets"]]
+    assert "castline-no-such-bucket" not in names
+
+
+@pytest.mark.s3
+def test_s3_unreachable_endpoint_gives_one_clear_line(s3_env):
+    (port,) = free_ports(1)
+    store = S3Store("castline-any", "show", endpoint_url=f"http://127.0.0.1:{port}", max_attempts=2)
+    with pytest.raises(StoreError) as err:
+        store.check()
+    _assert_one_line(err.value, store, f"cannot reach the S3 endpoint http://127.0.0.1:{port}", "storage.endpoint_url")
+    with pytest.raises(StoreError) as err:
+        store.put_many([make_upload("feed.xml", b"<rss/>")])
+    _assert_one_line(err.value, store, "cannot reach")
+
+
+@pytest.mark.s3
+def test_open_store_builds_a_working_s3_store(s3_env, tmp_path):
+    bucket = s3_env.new_bucket()
+    settings = StorageSettings(url=f"s3://{bucket}/shows/mine/", endpoint_url=s3_env.endpoint)
+    store = open_store(settings, tmp_path)
+    assert isinstance(store, S3Store) and store.name == f"s3://{bucket}/shows/mine"
+    store.check()
+    store.put_many([make_upload("feed.xml", b"<rss/>")])
+    assert [o["Key"] for o in s3_env.admin_client().list_objects_v2(Bucket=bucket)["Contents"]] == ["shows/mine/feed.xml"]
+
+
+@pytest.mark.s3
+def test_s3_state_is_a_conditional_write(s3_env):
+    store = _s3_store(s3_env)
+    key = ".castline/state.json"
+    assert store.read_state(key) == (None, None)
+    etag1 = store.write_state(key, b'{"v": 1}', expected_etag=None)
+    assert store.read_state(key) == (b'{"v": 1}', etag1)
+    with pytest.raises(StateError, match="changed by another publish"):
+        store.write_state(key, b'{"v": 0}', expected_etag=None)
+    etag2 = store.write_state(key, b'{"v": 2}', expected_etag=etag1)
+    with pytest.raises(StateError):
+        store.write_state(key, b'{"v": 3}', expected_etag=etag1)
+    assert store.read_state(key) == (b'{"v": 2}', etag2)
+    assert store.head(key).content_type == "application/json"
+
+
+@pytest.mark.s3
+def test_s3_racing_state_writers_exactly_one_wins(s3_env):
+    store = _s3_store(s3_env)
+    key = ".castline/state.json"
+    base = store.write_state(key, b"{}", expected_etag=None)
+    won, barrier = [], threading.Barrier(6)
+
+    def writer(n):
+        barrier.wait()
+        try:
+            store.write_state(key, json.dumps({"n": n}).encode(), expected_etag=base)
+            won.append(n)
+        except StateError:
+            pass
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 1, won
+    assert json.loads(store.read_state(key)[0]) == {"n": won[0]}
+
+
+@pytest.mark.s3
+def test_s3_lock_excludes_a_second_publish_then_is_released(s3_env):
+    store = _s3_store(s3_env)
+    with store.lock(".castline/lock", "alice@laptop"):
+        with pytest.raises(StateError) as err:
+            with store.lock(".castline/lock", "bob@ci"):
+                pass
+        text = str(err.value)
+        assert text.startswith(f"{store.name}: another publish of this show is running (lock .castline/lock held by alice@laptop since")
+        assert text.endswith("wait for it to finish, or delete .castline/lock if it crashed")
+    assert store.get(".castline/lock") is None
+
+
+@pytest.mark.s3
+def test_s3_lock_left_by_a_crash_is_taken_over_after_it_expires(s3_env):
+    bucket = s3_env.new_bucket()
+    crashed = _s3_store(s3_env, bucket, lock_ttl=0.0).lock(".castline/lock", "crashed")
+    crashed.__enter__()  # the process died holding it
+    store = _s3_store(s3_env, bucket)
+    with store.lock(".castline/lock", "next"):
+        assert LockRecord.from_bytes(store.get(".castline/lock")).owner == "next"
+    assert store.get(".castline/lock") is None
