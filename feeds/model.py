@@ -252,7 +252,7 @@ def _channel_urls(c: FeedChannel) -> Iterator[tuple[str, str | None]]:
     yield "itunes:image", c.image_url
     yield "itunes:new-feed-url", c.new_feed_url
     yield "podcast:license", c.license_url
-    yield "enclosure", c.analytics_prefix
+    yield "enclosure", c.analytics_prefix or None  # the prefix itself must be absolute
     for person in c.persons:
         yield "podcast:person", person.img
         yield "podcast:person", person.href
