@@ -92,8 +92,9 @@ def check_art(path: Path) -> ArtInfo:
                        path=path, fix=f"name it {path.stem}{'.jpg' if fmt == 'JPEG' else '.png'}")
     if expected != fmt:
         real_ext = ".jpg" if fmt == "JPEG" else ".png"
-        raise ArtError(f"is a {fmt} file named {path.suffix}; apps trust the extension",
-                       path=path, fix=f"rename it to {path.stem}{real_ext} or save it as {expected}")
+        raise ArtError(
+            f"is a {fmt} file named {path.suffix}; apps trust the extension", path=path,
+            fix=f"rename it to {path.stem}{real_ext} or save it as {expected}")
     if mode != "RGB" and mode not in _FIXABLE_MODES:
         raise ArtError(f"uses the {mode} colour model; Apple requires RGB", path=path,
                        fix="export it as RGB (sRGB), e.g. JPEG from your image editor")

@@ -13,9 +13,9 @@ One ``TagInfo`` becomes, by extension:
 
 * ``.mp3``: ID3v2.4 (or v2.3 for old players) with CHAP/CTOC chapters and
   Apple's podcast frames (``pipeline.tags_id3``);
-* ``.m4a``/``.mp4``/``.aac``: MP4 atoms, chapters remuxed in by ffmpeg
+* ``.m4a``/``.m4b``/``.mp4``: MP4 atoms, chapters remuxed in by ffmpeg
   (``pipeline.tags_mp4``);
-* ``.opus``/``.ogg``: Vorbis comments with the ``CHAPTERnnn`` convention and
+* ``.opus``/``.ogg``/``.oga``: Vorbis comments with the ``CHAPTERnnn`` convention and
   the cover as ``METADATA_BLOCK_PICTURE`` (``pipeline.tags_vorbis``).
 
 Re-tagging a tagged file (a re-run after a title change) replaces every
@@ -30,12 +30,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from . import tags_id3
+from . import tags_id3, tags_mp4, tags_vorbis
 from .errors import AudioError, NotesError
 from .model import Chapter
 
 _WRITERS = {
     ".mp3": tags_id3,
+    ".m4a": tags_mp4,
+    ".m4b": tags_mp4,
+    ".mp4": tags_mp4,
+    ".opus": tags_vorbis,
+    ".ogg": tags_vorbis,
+    ".oga": tags_vorbis,
 }
 
 

@@ -8,15 +8,21 @@ decoding it from start to end.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
+import re
+import subprocess
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from mutagen.apev2 import APEv2
+from mutagen.flac import Picture
 from mutagen.id3 import ID3
+from mutagen.mp4 import MP4
+from mutagen.oggopus import OggOpus
 from PIL import Image, ImageDraw
 
 from pipeline.errors import AudioError, NotesError
@@ -95,6 +101,31 @@ def mp3(tmp_path: Path, ffmpeg: str) -> Path:
     ape["Title"] = "APE title from a tagging tool"
     ape.save(path)
     return path
+
+
+@pytest.fixture
+def m4a(tmp_path: Path, ffmpeg: str) -> Path:
+    return synth(ffmpeg, tmp_path / "012-episode.m4a", ["-c:a", "aac", "-b:a", "48k"])
+
+
+@pytest.fixture
+def opus(tmp_path: Path, ffmpeg: str) -> Path:
+    return synth(ffmpeg, tmp_path / "012-episode.opus", ["-c:a", "libopus", "-b:a", "24k"])
+
+
+def ffmpeg_info(ffmpeg: str, path: Path) -> str:
+    return subprocess.run([ffmpeg, "-hide_banner", "-i", str(path)], capture_output=True,
+                          text=True).stderr
+
+
+def ffmpeg_chapters(ffmpeg: str, path: Path) -> list[tuple[float, float, str]]:
+    """The chapters as ffmpeg (and so most players) see them: start, end,
+    title; times to the millisecond (MP4 stores them in the track's timescale)."""
+    text = ffmpeg_info(ffmpeg, path)
+    found = re.findall(r"Chapter #\d+:\d+: start ([\d.]+), end ([\d.]+)\s+Metadata:\s+"
+                       r"title\s+: (.*)", text)
+    return [(round(float(start), 3), round(float(end), 3), title.strip())
+            for start, end, title in found]
 
 
 def decoded_seconds(ffmpeg: str, path: Path) -> float:
@@ -267,3 +298,110 @@ def test_unknown_format_is_an_error(tmp_path: Path, info: TagInfo) -> None:
     wav.write_bytes(b"RIFF")
     with pytest.raises(AudioError, match="cannot tag .wav files"):
         write_tags(wav, info)
+
+
+# --- M4A / MP4 ---------------------------------------------------------------
+
+
+def test_m4a_every_atom_reads_back_with_mutagen(m4a: Path, info: TagInfo) -> None:
+    write_tags(m4a, info)
+    tags = MP4(m4a).tags
+    assert tags["©nam"] == ["Let's take this offline"]
+    assert tags["©ART"] == tags["aART"] == ["Ada Host, Ben Host"]
+    assert tags["©alb"] == ["The Castline Show"]
+    assert tags["trkn"] == [(12, 0)] and tags["tvsn"] == [2]
+    assert tags["©day"] == ["2024-05-01"]
+    assert tags["desc"] == ["We take things offline."]
+    assert tags["ldes"] == ["A longer description of the episode, with ünïcödé."]
+    assert tags["©gen"] == ["Podcast"] and tags["stik"] == [21]
+    assert tags["pcst"] is True
+    assert tags["purl"] == ["https://example.com/feed.xml"]
+    assert tags["egid"] == ["urn:uuid:0b7c5a4e-3c52-4d6b-9b7e-5a0d4f1c2e3a"]
+    assert tags["cprt"] == ["© 2024 Castline"]
+    [cover] = tags["covr"]
+    assert Image.open(io.BytesIO(bytes(cover))).size == (1400, 1400)
+    assert "©too" not in tags and "©cmt" not in tags  # nothing from the source or the remux
+
+
+def test_m4a_chapters_have_start_end_and_title(m4a: Path, info: TagInfo, ffmpeg: str) -> None:
+    write_tags(m4a, info)
+    chapters = [(round(c.start * 1000), c.title) for c in MP4(m4a).chapters]
+    assert chapters == [(0, CHAPTERS[0].title), (1250, "News"),
+                        (2500, "Interview with a guest"), (4000, "Outro")]
+    assert ffmpeg_chapters(ffmpeg, m4a) == [
+        (0.0, 1.25, CHAPTERS[0].title), (1.25, 2.5, "News"),
+        (2.5, 4.0, "Interview with a guest"), (4.0, 5.0, "Outro")]
+
+
+def test_m4a_decodes_and_retags_without_duplicates(m4a: Path, info: TagInfo, ffmpeg: str) -> None:
+    before = decoded_seconds(ffmpeg, m4a)
+    write_tags(m4a, info)
+    first = m4a.read_bytes()
+    fewer = replace(info, title="Renamed", chapters=CHAPTERS[:2])
+    write_tags(m4a, fewer)
+    tagged = MP4(m4a)
+    assert tagged.tags["©nam"] == ["Renamed"] and len(tagged.tags["covr"]) == 1
+    assert [c.title for c in tagged.chapters] == [CHAPTERS[0].title, "News"]
+    assert [end for _, end, _ in ffmpeg_chapters(ffmpeg, m4a)] == [1.25, 5.0]
+    # one QuickTime chapter track (Apple reads it), not one per run
+    assert ffmpeg_info(ffmpeg, m4a).count("bin_data (text") == 1
+    after = decoded_seconds(ffmpeg, m4a)
+    assert abs(after - SECONDS) < 1.0 and abs(after - before) < 0.05
+    write_tags(m4a, info)
+    assert m4a.read_bytes() == first
+
+
+# --- Opus / Vorbis comments --------------------------------------------------
+
+
+def test_opus_comments_chapters_and_picture(opus: Path, info: TagInfo, ffmpeg: str) -> None:
+    before = decoded_seconds(ffmpeg, opus)
+    write_tags(opus, info)
+    tags = OggOpus(opus).tags
+    assert tags["TITLE"] == ["Let's take this offline"]
+    assert tags["ARTIST"] == ["Ada Host, Ben Host"] and tags["ALBUM"] == ["The Castline Show"]
+    assert tags["TRACKNUMBER"] == ["12"] and tags["DATE"] == ["2024-05-01"]
+    assert tags["DESCRIPTION"] == ["A longer description of the episode, with ünïcödé."]
+    assert tags["GENRE"] == ["Podcast"]
+    assert [(tags[f"CHAPTER00{i}"][0], tags[f"CHAPTER00{i}NAME"][0]) for i in range(1, 5)] == [
+        ("00:00:00.000", CHAPTERS[0].title), ("00:00:01.250", "News"),
+        ("00:00:02.500", "Interview with a guest"), ("00:00:04.000", "Outro")]
+    assert tags["CHAPTER003URL"] == ["https://example.com/guest"]
+    assert "CHAPTER005" not in tags
+    [block] = tags["METADATA_BLOCK_PICTURE"]
+    picture = Picture(base64.b64decode(block))
+    assert (picture.type, picture.mime, picture.width, picture.height) == (3, "image/jpeg", 1400, 1400)
+    assert Image.open(io.BytesIO(picture.data)).size == (1400, 1400)
+    assert [(s, e) for s, e, _ in ffmpeg_chapters(ffmpeg, opus)][:3] == [
+        (0.0, 1.25), (1.25, 2.5), (2.5, 4.0)]
+    assert "Source title" not in str(tags) and "from the recorder" not in str(tags)
+    after = decoded_seconds(ffmpeg, opus)
+    assert abs(after - SECONDS) < 1.0 and abs(after - before) < 0.05
+
+
+def test_opus_retag_gives_the_same_comments(opus: Path, info: TagInfo) -> None:
+    write_tags(opus, info)
+    first = opus.read_bytes()
+    write_tags(opus, replace(info, title="Renamed", chapters=CHAPTERS[:1]))
+    tags = OggOpus(opus).tags
+    assert tags["TITLE"] == ["Renamed"] and "CHAPTER002" not in tags
+    assert len(tags["METADATA_BLOCK_PICTURE"]) == 1
+    write_tags(opus, info)
+    assert opus.read_bytes() == first
+
+
+@pytest.mark.parametrize("fixture", ["mp3", "m4a", "opus"])
+def test_read_tags_is_the_same_for_every_format(
+    request: pytest.FixtureRequest, fixture: str, info: TagInfo, cover_jpeg: bytes
+) -> None:
+    path = request.getfixturevalue(fixture)
+    write_tags(path, info)
+    got = read_tags(path)
+    assert (got["title"], got["artist"], got["album"], got["track"], got["season"], got["date"]) == (
+        info.title, info.artist, info.album, 12, 2, "2024-05-01")
+    assert got["cover"] == cover_jpeg and got["cover_mime"] == "image/jpeg"
+    starts = [(c["start_ms"], c["title"]) for c in got["chapters"]]
+    assert starts == [(0, CHAPTERS[0].title), (1250, "News"), (2500, "Interview with a guest"),
+                      (4000, "Outro")]
+    assert [c["end_ms"] for c in got["chapters"]][:3] == [1250, 2500, 4000]
+    assert abs(got["chapters"][-1]["end_ms"] - 5000) < 100
