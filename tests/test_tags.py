@@ -405,3 +405,26 @@ def test_read_tags_is_the_same_for_every_format(
                       (4000, "Outro")]
     assert [c["end_ms"] for c in got["chapters"]][:3] == [1250, 2500, 4000]
     assert abs(got["chapters"][-1]["end_ms"] - 5000) < 100
+
+
+def test_m4a_retagged_without_chapters_has_none(m4a: Path, info: TagInfo, ffmpeg: str) -> None:
+    write_tags(m4a, info)
+    write_tags(m4a, replace(info, chapters=()))
+    assert not MP4(m4a).chapters
+    assert "Chapter #" not in ffmpeg_info(ffmpeg, m4a)
+    assert "bin_data (text" not in ffmpeg_info(ffmpeg, m4a)
+
+
+def test_cover_from_art_module_is_embedded_at_1400px(tmp_path: Path, mp3: Path, info: TagInfo) -> None:
+    from pipeline.art import tag_cover
+
+    big = Image.new("RGBA", (3000, 3000), (200, 30, 30, 255))
+    ImageDraw.Draw(big).ellipse((500, 500, 2500, 2500), fill=(0, 0, 0, 0))
+    big.save(tmp_path / "show.png")
+    cover, mime = tag_cover(tmp_path / "show.png")
+    write_tags(mp3, replace(info, cover=cover, cover_mime=mime))
+    [apic] = ID3(mp3).getall("APIC")
+    with Image.open(io.BytesIO(apic.data)) as image:
+        assert (image.format, image.size, image.mode) == ("JPEG", (1400, 1400), "RGB")
+        assert image.getpixel((700, 700)) > (240, 240, 240)  # transparent centre -> white
+    assert len(apic.data) <= 300_000
