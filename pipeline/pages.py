@@ -107,7 +107,7 @@ def _environment(root: Path) -> jinja2.Environment:
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(clock=clock, seconds=seconds, iso_duration=iso_duration, filesize=filesize)
+    env.filters.update(clock=clock, seconds=seconds, minutes=minutes, iso_duration=iso_duration, filesize=filesize)
     return env
 
 
@@ -175,6 +175,7 @@ def _summary(settings: Settings, pe: PageEpisode, root: str) -> dict:
     local = ep.date.astimezone(ZoneInfo(show.timezone))
     return dict(
         title=ep.title, href=root + pe.path, label=episode_label(ep),
+        image_src=_relative(pe.image_url, show.base_url, root),
         date_iso=local.isoformat(), date_label=date_label(local),
         duration=pe.duration, summary=ep.summary or plain_text(ep.body, _SUMMARY_CHARS),
         hosts=[p.name for p in show.hosts] or [show.author],
@@ -202,6 +203,13 @@ def clock(seconds: float) -> str:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def minutes(value: float) -> str:
+    """A duration as an article states it: "42 min", "1 h 5 min"."""
+    total = max(1, round(value / 60))
+    hours, mins = divmod(total, 60)
+    return f"{hours} h {mins} min" if hours and mins else f"{hours} h" if hours else f"{mins} min"
 
 
 def seconds(value: float) -> str:

@@ -43,8 +43,6 @@ Building 20 at MIT. The lessons for marketers:
 > "Criticism is the fuel of creativity, not its enemy."
 
 <script>document.title = "pwned"; window.__pwned = true;</script>
-
-Photo credit: Nina Subin.
 """
 
 NOTES_OTHER = """\

@@ -128,13 +128,21 @@ def test_screenshots_at_phone_and_desktop_widths(page, base_url, tmp_path):
         for width in (390, 1280):
             page.set_viewport_size({"width": width, "height": 844 if width == 390 else 900})
             page.goto(base_url + path)
-            page.wait_for_load_state("load")
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")  # load the lazy images
+            page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+            page.evaluate("window.scrollTo(0, 0)")
             target = tmp_path / f"{name}-{width}.png"
             page.screenshot(path=str(target), full_page=True)
             assert target.stat().st_size > 10_000 and target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"{path} scrolls sideways at {width} px ({scroll} px wide)"
             shots.append(target)
+    page.emulate_media(color_scheme="dark")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base_url + EP1)
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(23, 24, 27)"
+    page.screenshot(path=str(tmp_path / "episode-1280-dark.png"))
+    shots.append(tmp_path / "episode-1280-dark.png")
     keep = os.environ.get("CASTLINE_SHOTS")  # e.g. /tmp/castline-shots: keep them to look at
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)

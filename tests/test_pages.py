@@ -79,11 +79,14 @@ def test_episode_article_head_byline_art_and_player(site):
     assert text(h1) == "Let's Take This Offline: Why Meeting in Person Matters"
     assert text(tree.xpath("//*[@class='kicker']")[0]) == "Season 1 · Episode 1"
     byline = tree.xpath("//p[@class='byline']")[0]
-    assert "Matthew T. Grant" in text(byline) and "Jonah Lehrer" in text(byline)
-    (when,) = byline.xpath(".//time")
+    assert text(byline) == "By Matthew T. Grant with Jonah Lehrer"
+    assert byline.xpath(".//a[@class='guest']/@href") == ["#guest-1"]
+    (dateline,) = tree.xpath("//p[@class='dateline']")
+    assert text(dateline) == "March 28, 2012 · 1 min listen"
+    (when,) = dateline.xpath(".//time")
     assert when.text == "March 28, 2012"  # 01:30 UTC on the 29th is the 28th in New York
     assert when.get("datetime") == "2012-03-28T21:30:00-04:00"
-    (img,) = tree.xpath("//figure[@class='art']/img")
+    (img,) = tree.xpath("//div[@class='notes']/figure[@class='art']/img")
     assert img.get("alt") == "Jonah Lehrer, smiling, in front of a bookshelf"
     assert img.get("src") == "../art/001-lets-take-this-offline.jpg"
     assert text(tree.xpath("//figure/figcaption")[0]) == "Photo: Nina Subin"
