@@ -1,0 +1,216 @@
+"""Mastering, checked from the outside: every encoded file is decoded again
+and measured with a meter castline does not use (pyloudnorm + numpy 4x
+oversampling, tests/_meter.py), against the R128 podcast targets."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import audio
+from pipeline.errors import AudioError
+from pipeline.ffmpeg import find_ffmpeg
+from pipeline.model import AudioSettings
+from tests._meter import decode, integrated, true_peak
+from tests._speechlike import vowel, write_pcm, write_speechlike
+
+FF = find_ffmpeg()
+NO_TRIM = AudioSettings(trim_silence=False)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("sources")
+    return {
+        "quiet_mono": write_speechlike(d / "quiet_mono.wav", FF, 6, channels=1, lufs=-30),
+        "hot_stereo": write_speechlike(d / "hot_stereo.wav", FF, 6, channels=2, lufs=-11,
+                                       transient_peak=0.995, seed=2),
+        "hires_48k_24bit": write_speechlike(d / "hires.wav", FF, 5, channels=2, rate=48000,
+                                            lufs=-24, seed=3, codec_args=["-c:a", "pcm_s24le"]),
+        "mp3_source": write_speechlike(d / "source.mp3", FF, 5, channels=2, lufs=-26, seed=4,
+                                       codec_args=["-c:a", "libmp3lame", "-b:a", "192k"]),
+        "opus_source": write_speechlike(d / "source.opus", FF, 5, channels=1, rate=48000,
+                                        lufs=-22, seed=5, codec_args=["-c:a", "libopus"]),
+    }
+
+
+def assert_on_target(path: Path, settings: AudioSettings, *, channels: int, rate: int,
+                     duration: float) -> None:
+    d = decode(path, FF)
+    assert d.channels == channels
+    assert d.rate == rate
+    assert abs(d.duration - duration) <= 0.05, (d.duration, duration)
+    assert abs(integrated(d) - settings.loudness) <= 0.5, integrated(d)
+    assert true_peak(d) <= settings.true_peak + 0.1, true_peak(d)
+
+
+@pytest.mark.parametrize("case, channels", [
+    ("quiet_mono", 1), ("hot_stereo", 2), ("hires_48k_24bit", 2), ("mp3_source", 2),
+    ("opus_source", 1),
+])
+def test_master_reaches_loudness_and_true_peak(sources, tmp_path, case, channels):
+    src = sources[case]
+    result = audio.master(src, tmp_path, NO_TRIM, stem="ep")
+    assert result.main.path == tmp_path / "ep.mp3"
+    assert result.main.mime == "audio/mpeg" and result.main.bitrate == 128
+    assert result.main.size == result.main.path.stat().st_size
+    expected = decode(src, FF).duration
+    assert_on_target(result.main.path, NO_TRIM, channels=channels, rate=44100, duration=expected)
+    assert (result.channels, result.sample_rate) == (channels, 44100)
+    assert abs(result.duration - decode(result.main.path, FF).duration) <= 0.05
+    # the reported loudness is a measurement of the file, not of the plan
+    d = decode(result.main.path, FF)
+    assert abs(result.output_loudness.integrated - integrated(d)) <= 0.3
+    assert abs(result.output_loudness.true_peak - true_peak(d)) <= 0.3
+    assert abs(result.input_loudness.integrated - integrated(decode(src, FF))) <= 0.5
+
+
+def test_quiet_source_with_transients_is_limited_not_clipped(sources, tmp_path):
+    """+14 dB on a -30 LUFS recording whose clicks sit at -8 dBFS would put
+    them at +6 dBTP: the limiter must hold them under -1 dBTP."""
+    src = decode(sources["quiet_mono"], FF)
+    assert true_peak(src) + (-16 - integrated(src)) > 3.0  # a plain gain would clip
+    result = audio.master(sources["quiet_mono"], tmp_path, NO_TRIM, stem="q")
+    out = decode(result.main.path, FF)
+    assert true_peak(out) <= -0.9
+    assert np.abs(out.samples).max() < 0.95
+
+
+def test_configured_mono_and_stereo_override_the_source(sources, tmp_path):
+    mono = audio.master(sources["hires_48k_24bit"], tmp_path / "m",
+                        dataclasses.replace(NO_TRIM, channels="mono", sample_rate=48000), stem="m")
+    assert_on_target(mono.main.path, NO_TRIM, channels=1, rate=48000, duration=5.0)
+    stereo = audio.master(sources["opus_source"], tmp_path / "s",
+                          dataclasses.replace(NO_TRIM, channels="stereo"), stem="s")
+    assert decode(stereo.main.path, FF).channels == 2
+
+
+def test_trim_intro_outro_crossfade_and_fades(tmp_path):
+    rate = 44100
+    speech = vowel(4.0, rate, level=0.03)
+    body = np.concatenate([np.zeros(rate), speech, np.zeros(int(1.5 * rate))])
+    src = write_pcm(tmp_path / "ep.wav", FF, body, rate)
+    t = np.arange(2 * rate) / rate
+    intro = write_pcm(tmp_path / "intro.flac", FF, 0.5 * np.sin(2 * np.pi * 440 * t), rate,
+                      ["-c:a", "flac"])
+    outro = write_pcm(tmp_path / "outro.wav", FF, 0.05 * np.sin(2 * np.pi * 330 * t[: int(1.5 * rate)]),
+                      rate)
+    settings = AudioSettings(intro=intro, outro=outro, crossfade_ms=300, fade_in_ms=200,
+                             fade_out_ms=500, min_silence_ms=500, silence_threshold=-50)
+    result = audio.master(src, tmp_path / "out", settings, stem="ep")
+    keep = 2 * 0.1  # castline keeps 100 ms of air at each trimmed end
+    expected = 2.0 + (4.0 + keep) + 1.5 - 2 * 0.3
+    assert_on_target(result.main.path, settings, channels=1, rate=44100, duration=expected)
+    out = decode(result.main.path, FF).samples[:, 0]
+    # the intro (440 Hz) opens the episode: its first second is that tone
+    head = out[: rate]
+    spectrum = np.abs(np.fft.rfft(head))
+    assert abs(np.argmax(spectrum) * rate / len(head) - 440) < 5
+    # the intro plays at the episode's loudness, not its own hot level
+    d = decode(result.main.path, FF)
+    intro_part = dataclasses.replace(d, samples=d.samples[int(0.2 * rate): int(1.6 * rate)])
+    assert abs(integrated(intro_part) - settings.loudness) < 1.5
+
+
+def test_alternates_are_encoded_at_the_same_loudness(sources, tmp_path):
+    settings = dataclasses.replace(NO_TRIM, alternates=("m4a", "opus"))
+    result = audio.master(sources["quiet_mono"], tmp_path, settings, stem="ep")
+    by_format = {e.format: e for e in result.alternates}
+    assert set(by_format) == {"m4a", "opus"}
+    m4a, opus = by_format["m4a"], by_format["opus"]
+    assert (m4a.path.name, m4a.mime) == ("ep.m4a", "audio/x-m4a")
+    assert (opus.path.name, opus.mime, opus.bitrate) == ("ep.opus", "audio/ogg", 64)
+    assert decode(m4a.path, FF).codec == "aac"
+    assert decode(opus.path, FF).rate == 48000
+    for enc in (m4a, opus):
+        assert enc.size == enc.path.stat().st_size
+        rate = decode(enc.path, FF).rate
+        assert_on_target(enc.path, settings, channels=1, rate=rate, duration=6.0)
+
+
+def test_main_format_can_be_opus(sources, tmp_path):
+    settings = dataclasses.replace(NO_TRIM, format="opus")
+    result = audio.master(sources["hot_stereo"], tmp_path, settings, stem="ep")
+    assert result.main.path.suffix == ".opus" and result.main.mime == "audio/ogg"
+    assert_on_target(result.main.path, settings, channels=2, rate=48000, duration=6.0)
+
+
+def test_progress_runs_from_zero_to_one(sources, tmp_path):
+    seen: list[float] = []
+    audio.master(sources["hot_stereo"], tmp_path, NO_TRIM, stem="p", on_progress=seen.append)
+    assert seen and seen[-1] == 1.0
+    assert all(0.0 <= f <= 1.0 for f in seen)
+
+
+def _zero_bytes(p: Path) -> Path:
+    p.write_bytes(b"")
+    return p
+
+
+def _text(p: Path) -> Path:
+    p.write_text("these are my show notes, not audio\n" * 20)
+    return p
+
+
+def _corrupt(p: Path) -> Path:
+    p.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + np.random.default_rng(0).bytes(3000))
+    return p
+
+
+def _no_audio(p: Path) -> Path:
+    import subprocess
+
+    subprocess.run([FF, "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64:d=1",
+                    "-frames:v", "1", str(p)], check=True)
+    return p
+
+
+def _silent(p: Path) -> Path:
+    return write_pcm(p, FF, np.zeros(3 * 44100, dtype=np.float32), 44100)
+
+
+@pytest.mark.parametrize("make, name, words", [
+    (_zero_bytes, "empty.mp3", "empty"),
+    (_text, "notes.mp3", "not audio"),
+    (_corrupt, "broken.wav", "not audio"),
+    (_no_audio, "cover.png", "no audio stream"),
+    (_silent, "silent.wav", "silent"),
+])
+def test_bad_audio_raises_one_clear_line_naming_the_file(tmp_path, make, name, words):
+    src = make(tmp_path / name)
+    with pytest.raises(AudioError) as err:
+        audio.master(src, tmp_path / "out", AudioSettings(), stem="x")
+    text = str(err.value)
+    assert "\n" not in text and str(src) in text and words in text
+    assert not list((tmp_path / "out").glob("x.*"))  # nothing half-written
+
+
+def test_probe_and_measure_name_what_the_file_is(sources):
+    info = audio.probe(sources["hires_48k_24bit"], FF)
+    assert (info.channels, info.sample_rate, info.codec) == (2, 48000, "pcm_s24le")
+    assert abs(info.duration - 5.0) < 0.01
+    loud = audio.measure(sources["quiet_mono"], FF)
+    assert abs(loud.integrated - integrated(decode(sources["quiet_mono"], FF))) < 0.3
+    with pytest.raises(AudioError, match="no audio stream"):
+        audio.probe(_no_audio(sources["quiet_mono"].parent / "still.png"), FF)
+
+
+def test_cache_key_follows_content_settings_and_version(monkeypatch, tmp_path):
+    base = AudioSettings()
+    key = audio.cache_key("a" * 64, base)
+    assert key == audio.cache_key("a" * 64, AudioSettings())
+    assert key == audio.cache_key("a" * 64, dataclasses.replace(base, ffmpeg="/opt/ffmpeg"))
+    assert key != audio.cache_key("b" * 64, base)
+    for change in ({"loudness": -19.0}, {"true_peak": -2.0}, {"bitrate": 96},
+                   {"channels": "mono"}, {"alternates": ("opus",)}, {"fade_in_ms": 10},
+                   {"trim_silence": False}):
+        assert key != audio.cache_key("a" * 64, dataclasses.replace(base, **change)), change
+    with_intro = dataclasses.replace(base, intro=tmp_path / "intro.wav")
+    assert audio.cache_key("a" * 64, with_intro, "1" * 64) != audio.cache_key("a" * 64, with_intro, "2" * 64)
+    assert audio.cache_key("a" * 64, dataclasses.replace(base, intro=Path("/x/intro.wav")), "1" * 64) == \
+        audio.cache_key("a" * 64, dataclasses.replace(base, intro=Path("/y/other.wav")), "1" * 64)
+    monkeypatch.setattr(audio, "AUDIO_VERSION", "999")
+    assert key != audio.cache_key("a" * 64, base)
