@@ -164,6 +164,8 @@ def test_previous_and_next_episode_links(site):
     assert links(EP2) == {"older": "../" + EP1, "newer": "../" + EP3}
     assert links(EP1) == {"newer": "../" + EP2}
     assert doc(site, EP2).xpath("//section[@class='discussion']") == []  # no discussion given
+    assert doc(site, EP2).xpath("//figure") == []  # no art of its own: the show's is not repeated
+    assert meta(doc(site, EP2), "property", "og:image") == SHOW_IMAGE_URL  # ... but shared
 
 
 def test_front_page_lists_newest_first_in_pages(site):
