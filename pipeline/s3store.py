@@ -104,7 +104,7 @@ class S3Store:
 
         def client(attempts: int, pool: int):
             config = Config(
-                retries={"mode": "standard", "max_attempts": attempts},
+                retries={"mode": "standard", "total_max_attempts": attempts},
                 connect_timeout=5,
                 read_timeout=60,
                 max_pool_connections=pool,

@@ -521,3 +521,63 @@ def test_s3_lock_left_by_a_crash_is_taken_over_after_it_expires(s3_env):
     with store.lock(".castline/lock", "next"):
         assert LockRecord.from_bytes(store.get(".castline/lock")).owner == "next"
     assert store.get(".castline/lock") is None
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **kwargs):
+        yield self.body
+
+
+def _answer_slowdown(times: int, calls: list[str]):
+    """A 'before-send' hook: the first ``times`` PutObject requests get a
+    503 SlowDown without reaching the server, as a throttling S3 would."""
+    from botocore.awsrequest import AWSResponse
+
+    body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+
+    def hook(request, **kwargs):
+        if request.method == "PUT":
+            calls.append(request.url)
+            if len(calls) <= times:
+                return AWSResponse(request.url, 503, {}, _Raw(body))
+        return None
+
+    return hook
+
+
+@pytest.mark.s3
+def test_s3_throttling_is_retried_with_backoff(s3_env):
+    store = _s3_store(s3_env, max_attempts=3)
+    calls: list[str] = []
+    store.client.meta.events.register("before-send.s3.PutObject", _answer_slowdown(2, calls))
+    assert store.put_many([make_upload("feed.xml", b"<rss/>")]) == ["feed.xml"]
+    assert len(calls) == 3
+    assert store.get("feed.xml") == b"<rss/>"
+
+
+@pytest.mark.s3
+def test_s3_upload_failing_after_retries_names_the_key_and_the_store(s3_env):
+    store = _s3_store(s3_env, max_attempts=2)
+    calls: list[str] = []
+    store.client.meta.events.register("before-send.s3.PutObject", _answer_slowdown(99, calls))
+    with pytest.raises(StoreError) as err:
+        store.put_many([make_upload("media/001.mp3", b"ID3" * 10)])
+    _assert_one_line(err.value, store, "media/001.mp3", "kept failing (SlowDown) after retries", "try again later")
+    assert len(calls) == 2 and store.list_keys() == []
+
+
+@pytest.mark.s3
+def test_s3_verify_refuses_an_object_that_came_back_wrong(s3_env):
+    store = _s3_store(s3_env)
+
+    def truncate(parsed, **kwargs):
+        parsed["ContentLength"] -= 1  # as if a proxy had cut the upload short
+
+    store.client.meta.events.register("after-call.s3.HeadObject", truncate)
+    up = make_upload("media/001.mp3", b"ID3" * 100)
+    with pytest.raises(StoreError) as err:
+        store.put_many([up], verify=True)
+    _assert_one_line(err.value, store, "media/001.mp3", "verify failed after upload", "299 bytes of audio/mpeg, expected 300")
