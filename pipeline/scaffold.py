@@ -86,6 +86,18 @@ def init(target: Path, *, today: date | None = None) -> list[Path]:
     return created
 
 
+def next_steps(target: Path) -> tuple[str, ...]:
+    """What the host does after ``init``, in order, for the CLI to print."""
+    go = "" if Path(target).resolve() == Path.cwd().resolve() else f"cd {target} && "
+    return (
+        "edit config.toml: title, description, author, base_url, categories (and uncomment email)",
+        "replace art/cover.jpg with your show art: a square JPEG or PNG, 1400 to 3000 px",
+        "put the first recording at episodes/001-welcome.wav (or .flac, .mp3, .m4a, .ogg) "
+        "and edit show_notes/001-welcome.md",
+        f"{go}castline check, then castline publish",
+    )
+
+
 def new_episode(settings: Settings, title: str, *, today: date | None = None) -> NewEpisode:
     """Write the notes file of the next episode, dated today in the show's
     time zone (so it is never scheduled for later by accident)."""

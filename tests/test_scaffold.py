@@ -20,7 +20,7 @@ from pipeline.errors import ConfigError, NotesError
 from pipeline.frontmatter import read_notes
 from pipeline.ingest import FIELDS, ingest
 from pipeline.model import AudioSettings, Show, StorageSettings
-from pipeline.scaffold import init, new_episode, next_number, slugify
+from pipeline.scaffold import init, new_episode, next_number, next_steps, slugify
 from tests._showfiles import picture, tone, uncomment
 
 DAY = date(2024, 5, 1)
@@ -196,3 +196,11 @@ def test_slugify(title: str, expected: str) -> None:
     slug = slugify(title)
     assert slug == expected
     assert len(slug) <= 50 and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug)
+
+
+def test_next_steps_name_the_files_init_wrote(show: Path) -> None:
+    steps = next_steps(show)
+    for name in ("config.toml", "art/cover.jpg", "episodes/001-welcome.wav", "show_notes/001-welcome.md"):
+        assert any(name in step for step in steps), name
+        assert (show / name).exists() or name.startswith("episodes/")
+    assert steps[-1] == f"cd {show} && castline check, then castline publish"
