@@ -34,6 +34,7 @@ import shlex
 import subprocess
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
 
@@ -175,17 +176,23 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
     channels = settings.channels
     n_ch = {"mono": 1, "stereo": 2}.get(channels, 1 if info.channels == 1 else 2)
     trim = (settings.silence_threshold, settings.min_silence_ms / 1000) if settings.trim_silence else None
-    ana = analyse(source, ffmpeg, channels=n_ch, silence=trim)
-    _progress(on_progress, 0.1)
     formats = tuple(FORMATS[f] for f in dict.fromkeys((settings.format, *settings.alternates)))
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".castline-", dir=out_dir) as tmp_name:
         tmp = Path(tmp_name)
+        with ThreadPoolExecutor(max_workers=1) as pool:  # two measuring passes, two cores
+            shift = pool.submit(_predict, source, ffmpeg, info.duration, formats, settings, n_ch, tmp)
+            ana = analyse(source, ffmpeg, channels=n_ch, silence=trim)
+            try:
+                comp, ceiling = shift.result()
+            except AudioError as exc:  # no prediction: the verification will correct
+                log.warning("%s: codec shift not predicted (%s)", source, exc)
+                comp = (0.0,) * len(formats)
+                ceiling = (settings.true_peak - _TP_MARGIN_DB,) * len(formats)
+        _progress(on_progress, 0.15)
         clips = [prepare_clip(p, ffmpeg, tmp / f"{n}.wav", n_ch, settings.sample_rate, settings.loudness)
                  if p else None for n, p in (("intro", settings.intro), ("outro", settings.outro))]
-        plan = _first_plan(ana, settings)
-        plan = _predict(source, ffmpeg, ana, plan, formats, settings, n_ch, tmp)
-        _progress(on_progress, 0.15)
+        plan = dataclasses.replace(_first_plan(ana, settings), comp_db=comp, ceiling_db=ceiling)
         renders = 0
         while True:
             renders += 1
@@ -286,31 +293,35 @@ def _graph(plan: _Plan, clips: list, formats: tuple[Format, ...], n_ch: int,
     return ";".join(parts)
 
 
-def _predict(source: Path, ffmpeg: str, ana: Analysis, plan: _Plan, formats: tuple[Format, ...],
-             settings: AudioSettings, n_ch: int, tmp: Path) -> _Plan:
-    """Measure each encoder's loudness/peak shift on excerpts of the body.
+def _predict(source: Path, ffmpeg: str, duration: float, formats: tuple[Format, ...],
+             settings: AudioSettings, n_ch: int, tmp: Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Each encoder's loudness and true-peak shift, measured on excerpts.
 
-    Up to three 10-second windows go through the same gain and limiter and
-    then both into a PCM file and through each encoder; the loudness the
-    encoder took away is added back, and the peak it added comes off the
-    limiter ceiling."""
-    base_ceiling = settings.true_peak - _TP_MARGIN_DB
-    probe_plan = dataclasses.replace(plan, comp_db=(0.0,) * (len(formats) + 1),
-                                     ceiling_db=(base_ceiling,) * (len(formats) + 1))
+    Up to three 10-second windows are levelled to the target on their own,
+    go through the same chain and limiter, and then both into a PCM file and
+    through each encoder. Returns per format the gain that gives back what
+    the encoder took away, and the limiter ceiling lowered by the peak it
+    added. Runs beside the measuring pass, on the other core."""
     settings = dataclasses.replace(settings, fade_in_ms=0, fade_out_ms=0)
-    body = plan.end - plan.start
-    if body <= 3 * _EXCERPT_S + 1:
-        windows = [(plan.start, body)]
+    base_ceiling = settings.true_peak - _TP_MARGIN_DB
+    if duration <= 3 * _EXCERPT_S + 1:
+        windows = [(0.0, duration)]
     else:
-        windows = [(plan.start + body * f - _EXCERPT_S / 2, _EXCERPT_S) for f in (0.25, 0.5, 0.75)]
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y"]
+        windows = [(duration * f - _EXCERPT_S / 2, _EXCERPT_S) for f in (0.25, 0.5, 0.75)]
+    inputs: list[str] = []
     for at, length in windows:
-        args += ["-ss", f"{at:.6f}", "-t", f"{length:.6f}", "-i", str(source)]
-    joined = "".join(f"[{i}:a:0]" for i in range(len(windows)))
-    pre = f"{joined}concat=n={len(windows)}:v=0:a=1[cat];"
-    graph = _graph(probe_plan, [None, None], (FORMATS["wav"], *formats), n_ch, settings,
-                   trim=False).replace("[0:a:0]", "[cat]", 1)
-    args += ["-filter_complex", pre + graph]
+        inputs += ["-ss", f"{at:.6f}", "-t", f"{length:.6f}", "-i", str(source)]
+    cat = "".join(f"[{i}:a:0]" for i in range(len(windows))) + f"concat=n={len(windows)}:v=0:a=1"
+    base = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-y", *inputs]
+    proc = subprocess.run([*base, "-filter_complex", f"{cat},{convert_filter(n_ch)},"
+                           "ebur128=framelog=quiet", "-f", "null", "-"], capture_output=True)
+    level = parse_summary(proc.stderr.decode("utf-8", "replace"), source).integrated
+    gain = max(-30.0, min(40.0, settings.loudness - level))
+    n = len(formats) + 1
+    plan = _Plan(start=0.0, end=duration, gain_db=gain, comp_db=(0.0,) * n,
+                 ceiling_db=(base_ceiling,) * n)
+    graph = _graph(plan, [None, None], (FORMATS["wav"], *formats), n_ch, settings, trim=False)
+    args = [*base, "-v", "error", "-filter_complex", graph.replace("[0:a:0]", f"{cat},", 1)]
     refs = [tmp / "probe-ref.wav", *(tmp / f"probe{k}.{f.ext}" for k, f in enumerate(formats))]
     for k, (fmt, path) in enumerate(zip((FORMATS["wav"], *formats), refs)):
         args += ["-map", f"[o{k}]", *encoder_args(fmt, settings, n_ch), str(path)]
@@ -322,7 +333,7 @@ def _predict(source: Path, ffmpeg: str, ana: Analysis, plan: _Plan, formats: tup
         comp.append(max(-3.0, min(3.0, ref.integrated - got.integrated)))
         over = max(0.0, got.true_peak - ref.true_peak) if ref.true_peak > base_ceiling - 1.5 else 0.0
         ceil.append(base_ceiling - over)
-    return dataclasses.replace(plan, comp_db=tuple(comp), ceiling_db=tuple(ceil))
+    return tuple(comp), tuple(ceil)
 
 
 def _run(args: list[str], source: Path) -> None:
