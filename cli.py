@@ -14,6 +14,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -91,6 +92,69 @@ def _problems(problems) -> None:
 
 
 @app.command()
+def init(
+    directory: Path = typer.Argument(..., help="Folder for the new show (created if missing).", resolve_path=True),
+) -> None:
+    """Make a new show: a commented config.toml, the folders and an example episode.
+
+    Example: castline init ~/shows/my-show
+    """
+    from pipeline.scaffold import init as run_init, next_steps
+
+    created = run_init(directory)
+    out.print(f"Created a new show in {directory}:", markup=False)
+    for path in created:
+        out.print(f"  {path.relative_to(directory)}", markup=False)
+    out.print("Next:")
+    for i, line in enumerate(next_steps(directory), 1):
+        out.print(f"  {i}. {line}", markup=False)
+
+
+@app.command()
+def new(
+    title: str = typer.Argument(..., help="The episode's title."),
+    workspace: Path = WORKSPACE,
+) -> None:
+    """Start the next episode: its number, slug and a notes file with every field.
+
+    Example: castline new "Why Meeting in Person Matters"
+    """
+    settings = _settings(workspace)
+    from pipeline.scaffold import new_episode
+
+    made = new_episode(settings, title)
+    out.print(f"Wrote {made.notes_path.relative_to(settings.root)} (episode {made.number})", markup=False)
+    hint = made.audio_hint.relative_to(settings.root)
+    if made.audio_hint.exists():
+        out.print(f"Recording: {hint} (already there)", markup=False)
+    else:
+        out.print(f"Put the recording at {hint} (or .flac, .mp3, .m4a, .ogg)", markup=False)
+
+
+@app.command()
+def check(
+    workspace: Path = WORKSPACE,
+    no_store: bool = typer.Option(False, "--no-store", help="Do not check that the store is reachable."),
+) -> None:
+    """Validate everything (config, notes, recordings, art, feed rules, store) without publishing.
+
+    Example: castline check
+    """
+    settings = _settings(workspace)
+    from pipeline.check import check as run_check
+
+    report = run_check(settings, check_store=not no_store)
+    for w in report.warnings:
+        err.print(f"warning: {w}", markup=False)
+    if report.problems:
+        _problems(report.problems)
+        err.print(f"{len(report.problems)} problem(s) found in {report.episodes_checked} episode(s)", markup=False)
+        raise typer.Exit(1)
+    extra = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    out.print(f"OK: {report.episodes_checked} episodes checked, no problems{extra}", markup=False)
+
+
+@app.command()
 def publish(
     slugs: Optional[List[str]] = typer.Argument(None, help="Only these episodes (by slug); others stay as published."),
     workspace: Path = WORKSPACE,
@@ -152,6 +216,39 @@ def _size(n: int) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1000
     return f"{n} B"
+
+
+@app.command()
+def status(
+    workspace: Path = WORKSPACE,
+    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON."),
+) -> None:
+    """List episodes with number, date, state (draft, scheduled, new, changed, published), duration and URL.
+
+    Example: castline status --json
+    """
+    settings = _settings(workspace)
+    from pipeline.publish import status as run_status
+
+    rows = run_status(settings)
+    if as_json:
+        _print_json([asdict(r) for r in rows])
+        return
+    table = Table(title=f"{settings.show.title}: {len(rows)} episodes")
+    for name in ("#", "date", "state", "duration", "title", "url"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        number = f"S{r.season}E{r.number}" if r.season and r.number else str(r.number or "")
+        table.add_row(number, r.date.astimezone(ZoneInfo(settings.show.timezone)).strftime("%Y-%m-%d %H:%M"), r.state, _clock(r.duration), r.title,
+                      r.url or "")
+    out.print(table)
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = round(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
 @app.command()

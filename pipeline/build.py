@@ -126,7 +126,8 @@ def tag_cached(settings: Settings, plan: MediaPlan, mastered: MasteredAudio, tag
                                   size=target.stat().st_size, sha256=sha256_file(target), bitrate=enc.bitrate))
     result = MasteredAudio(main=encodings[0], duration=mastered.duration, channels=mastered.channels,
                            sample_rate=mastered.sample_rate, input_loudness=mastered.input_loudness,
-                           output_loudness=mastered.output_loudness, alternates=tuple(encodings[1:]))
+                           output_loudness=mastered.output_loudness, alternates=tuple(encodings[1:]),
+                           offset=mastered.offset)
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp.rename(out_dir)
     meta.write_text(json.dumps(_dump_master(result), indent=1))
@@ -138,7 +139,7 @@ def _relocate(m: MasteredAudio, old: Path, new: Path) -> MasteredAudio:
         return Encoding(new / e.path.relative_to(old), e.format, e.mime, e.size, e.sha256, e.bitrate)
 
     return MasteredAudio(move(m.main), m.duration, m.channels, m.sample_rate, m.input_loudness, m.output_loudness,
-                         tuple(move(a) for a in m.alternates))
+                         tuple(move(a) for a in m.alternates), m.offset)
 
 
 def _dump_master(m: MasteredAudio) -> dict:
@@ -149,7 +150,7 @@ def _dump_master(m: MasteredAudio) -> dict:
         "main": enc(m.main), "duration": m.duration, "channels": m.channels, "sample_rate": m.sample_rate,
         "input_loudness": asdict(m.input_loudness) if m.input_loudness else None,
         "output_loudness": asdict(m.output_loudness) if m.output_loudness else None,
-        "alternates": [enc(a) for a in m.alternates],
+        "alternates": [enc(a) for a in m.alternates], "offset": m.offset,
     }
 
 
@@ -162,7 +163,7 @@ def _load_master(meta: Path) -> MasteredAudio:
 
     loud = lambda v: Loudness(**v) if v else None  # noqa: E731
     return MasteredAudio(enc(d["main"]), d["duration"], d["channels"], d["sample_rate"], loud(d["input_loudness"]),
-                         loud(d["output_loudness"]), tuple(enc(a) for a in d["alternates"]))
+                         loud(d["output_loudness"]), tuple(enc(a) for a in d["alternates"]), d.get("offset", 0.0))
 
 
 def media_record(m: MasteredAudio, key: str, alt_keys: list[str]) -> dict:
@@ -184,6 +185,7 @@ def record_media(d: dict) -> tuple[MasteredAudio, str, list[str]]:
 
     loud = lambda v: Loudness(**v) if v else None  # noqa: E731
     m = MasteredAudio(enc(d["main"]), d["duration"], d["channels"], d["sample_rate"], loud(d.get("input_loudness")),
-                      loud(d.get("output_loudness")), tuple(enc(a) for a in d.get("alternates", [])))
+                      loud(d.get("output_loudness")), tuple(enc(a) for a in d.get("alternates", [])),
+                      d.get("offset", 0.0))
     return m, d["main"]["key"], [a["key"] for a in d.get("alternates", [])]
 

@@ -224,3 +224,4 @@ class MasteredAudio:
     input_loudness: Loudness | None = None
     output_loudness: Loudness | None = None
     alternates: tuple[Encoding, ...] = ()
+    offset: float = 0.0  # seconds to add to a time in the recording to find it in the master (intro minus trim)

@@ -29,7 +29,7 @@ from . import art, tags
 from .build import HashCache, master_cached, media_plan, tag_cached, media_record, record_media
 from .errors import AudioError, CastlineError, FeedError, StateError
 from .ingest import ingest
-from .model import Episode, Settings
+from .model import Chapter, Episode, Settings
 from .render import FEED_KEY, Built, render_all, transcript_bytes
 from .state import LOCK_KEY, STATE_KEY, EpisodeRecord, State, dump_state, match_episodes, parse_state, with_published
 from .storage import Store, Upload, make_upload, open_store
@@ -96,7 +96,8 @@ def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = F
     progress = progress or _Quiet()
     now = now or datetime.now(timezone.utc)
     found = ingest(settings)
-    show_art = art.prepare_art(settings.show.image, settings.root / ART_DIR)
+    arts = _ArtCache(settings)
+    show_art = arts.prepare(settings.show.image)
     store = store or open_store(settings.storage, settings.root)
     store.check()
     data, etag = store.read_state(STATE_KEY)
@@ -127,7 +128,7 @@ def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = F
         ep = m.episode
         try:
             b, record, episode_objects, how = _build_episode(settings, m, podcast_guid, hashes, now, progress,
-                                                             reuse_only=bool(only) and ep.slug not in only)
+                                                             reuse_only=bool(only) and ep.slug not in only, arts=arts)
         except CastlineError as exc:
             if m.record is not None:
                 raise  # a published episode broke: change nothing at all
@@ -153,6 +154,11 @@ def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = F
 
     known = dict(state.objects)
     changed = [u for u in objects.values() if known.get(u.key) != u.sha256]
+    for u in [u for u in changed if _phase(u) == 0 and u.key not in known]:
+        info = store.head(u.key)  # left by a publish that stopped before its state was written
+        if info is not None and info.sha256 == u.sha256 and info.size == u.size:
+            known[u.key] = u.sha256
+            changed.remove(u)
     deletes = tuple(sorted(k for k in known if k not in objects)) if prune else ()
     report = Report(
         store=store.name, feed_url=settings.feed_url, site_url=settings.show.base_url,
@@ -185,6 +191,37 @@ def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = F
     return report
 
 
+def status(settings: Settings, *, now: datetime | None = None, store: Store | None = None) -> tuple[EpisodeStatus, ...]:
+    """Each episode's state without mastering or uploading anything:
+    draft, scheduled, new (never published), changed (its media or notes
+    differ from what was published), published (as published)."""
+    now = now or datetime.now(timezone.utc)
+    found = ingest(settings)
+    store = store or open_store(settings.storage, settings.root)
+    data, etag = store.read_state(STATE_KEY)
+    state = parse_state(data, etag, f"{store.name}{STATE_KEY}")
+    podcast_guid = state.podcast_guid or settings.show.podcast_guid or feeds.podcast_guid(settings.feed_url)
+    hashes, arts = HashCache(settings.root), _ArtCache(settings)
+    due = [ep for ep in found.episodes if not ep.draft and ep.date <= now]
+    matches, _ = match_episodes(due, state, podcast_guid, {ep.slug: hashes.sha256(ep.audio_path) for ep in due})
+    out = [_status(ep, "draft" if ep.draft else "scheduled") for ep in found.episodes if ep not in due]
+    for m in matches:
+        ep, record = m.episode, m.record
+        url = settings.show.base_url + f"episodes/{ep.slug}.html"
+        if record is None or not record.media:
+            out.append(_status(ep, "new", m.guid, url=None))
+            continue
+        media, _, _ = record_media(record.media)
+        cover = arts.cover(ep.image or settings.show.image)
+        plan = media_plan(settings, ep, tag_info(settings, ep, m.guid, media.duration, cover, media.offset), hashes)
+        how = "published" if plan.fingerprint == record.fingerprint else "changed"
+        out.append(EpisodeStatus(slug=ep.slug, title=ep.title, number=ep.number, season=ep.season, date=ep.date,
+                                 state=how, guid=m.guid, duration=media.duration, url=url,
+                                 loudness_out=media.output_loudness.integrated if media.output_loudness else None))
+    hashes.save()
+    return tuple(sorted(out, key=lambda s: (s.date, s.slug)))
+
+
 def _phase(u: Upload) -> int:
     if u.key == FEED_KEY:
         return 2
@@ -210,7 +247,26 @@ def _status(ep: Episode, how: str, guid: str | None = None, b: Built | None = No
         true_peak_out=loud_out.true_peak if loud_out else None)
 
 
-def tag_info(settings: Settings, ep: Episode, guid: str, duration: float, cover: tuple[bytes, str]) -> tags.TagInfo:
+def shift_chapters(chapters: tuple[Chapter, ...], offset: float, duration: float) -> tuple[Chapter, ...]:
+    """Chapter times are written against the recording; the published audio
+    has the intro before it and the silence trimmed. Move them by ``offset``
+    (the first chapter stays at 0:00) and drop any that fall off the end."""
+    out: list[Chapter] = []
+    for i, c in enumerate(chapters):
+        start = 0.0 if i == 0 and c.start <= 0.5 else max(0.0, round(c.start + offset, 3))
+        if (out and start <= out[-1].start) or (duration and start >= duration):
+            continue
+        out.append(replace(c, start=start))
+    return tuple(out)
+
+
+def shift_cues(cues: tuple[Cue, ...], offset: float) -> tuple[Cue, ...]:
+    return tuple(replace(c, start=max(0.0, round(c.start + offset, 3)), end=round(c.end + offset, 3))
+                 for c in cues if c.end + offset > 0)
+
+
+def tag_info(settings: Settings, ep: Episode, guid: str, duration: float, cover: tuple[bytes, str],
+             offset: float = 0.0) -> tags.TagInfo:
     show = settings.show
     from .notes import plain_text
 
@@ -219,19 +275,40 @@ def tag_info(settings: Settings, ep: Episode, guid: str, duration: float, cover:
         duration=duration, track=ep.number, season=ep.season, summary=ep.summary or plain_text(ep.body, 280),
         description=plain_text(ep.body), copyright=show.copyright,
         page_url=show.base_url + f"episodes/{ep.slug}.html", feed_url=settings.feed_url, guid=guid,
-        cover=cover[0], cover_mime=cover[1], chapters=ep.chapters, id3_version=settings.audio.id3_version,
+        cover=cover[0], cover_mime=cover[1], chapters=shift_chapters(ep.chapters, offset, duration),
+        id3_version=settings.audio.id3_version,
         language=show.language)
 
 
+class _ArtCache:
+    """Art is shared by many episodes (the show's cover): prepare it once."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.out = settings.root / ART_DIR
+        self.covers: dict[Path, tuple[bytes, str]] = {}
+        self.prepared: dict[Path, art.PreparedArt] = {}
+
+    def cover(self, path: Path) -> tuple[bytes, str]:
+        if path not in self.covers:
+            self.covers[path] = art.tag_cover(path)
+        return self.covers[path]
+
+    def prepare(self, path: Path) -> art.PreparedArt:
+        if path not in self.prepared:
+            self.prepared[path] = art.prepare_art(path, self.out)
+        return self.prepared[path]
+
+
 def _build_episode(settings: Settings, m, podcast_guid: str, hashes: HashCache, now: datetime, progress: Progress,
-                   *, reuse_only: bool):
+                   *, reuse_only: bool, arts: _ArtCache):
     """Master/tag (or reuse) one episode; return what it publishes."""
     ep = m.episode
     art_path = ep.image or settings.show.image
-    ep_art = art.prepare_art(ep.image, settings.root / ART_DIR) if ep.image else None
-    cover = art.tag_cover(art_path)
+    ep_art = arts.prepare(ep.image) if ep.image else None
+    cover = arts.cover(art_path)
     duration_hint = m.record.media.get("duration", 0.0) if m.record and m.record.media else 0.0
-    plan = media_plan(settings, ep, tag_info(settings, ep, m.guid, duration_hint, cover), hashes)
+    offset_hint = m.record.media.get("offset", 0.0) if m.record and m.record.media else 0.0
+    plan = media_plan(settings, ep, tag_info(settings, ep, m.guid, duration_hint, cover, offset_hint), hashes)
     if m.record and m.record.media and (m.record.fingerprint == plan.fingerprint or reuse_only):
         media, key, alt_keys = record_media(m.record.media)
         how = "published"
@@ -245,7 +322,7 @@ def _build_episode(settings: Settings, m, podcast_guid: str, hashes: HashCache, 
             done[0] = max(done[0], fraction)
 
         mastered = master_cached(settings, ep, plan, on_progress=advance)
-        info = tag_info(settings, ep, m.guid, mastered.duration, cover)
+        info = tag_info(settings, ep, m.guid, mastered.duration, cover, mastered.offset)
         plan = media_plan(settings, ep, info, hashes)
         media = tag_cached(settings, plan, mastered, info)
         advance(1.0)
@@ -258,7 +335,7 @@ def _build_episode(settings: Settings, m, podcast_guid: str, hashes: HashCache, 
     uploads: dict[str, Upload] = dict(media_uploads)
     if ep_art:
         uploads[f"art/{ep_art.name}"] = make_upload(f"art/{ep_art.name}", ep_art.path, ep_art.sha256)
-    cues: tuple[Cue, ...] = read_transcript(ep.transcript) if ep.transcript else ()
+    cues: tuple[Cue, ...] = shift_cues(read_transcript(ep.transcript), media.offset) if ep.transcript else ()
     transcript_key = None
     if ep.transcript:
         fmt = ep.transcript.suffix.lower().lstrip(".")
@@ -269,7 +346,8 @@ def _build_episode(settings: Settings, m, podcast_guid: str, hashes: HashCache, 
                            source_sha256=plan.source_sha256, fingerprint=plan.fingerprint,
                            media=media_record(media, key, alt_keys))
     b = Built(episode=ep, guid=m.guid, media=media, media_key=key, alternate_keys=tuple(alt_keys),
-              art_key=f"art/{ep_art.name}" if ep_art else None, chapters=ep.chapters, transcript=cues,
+              art_key=f"art/{ep_art.name}" if ep_art else None,
+              chapters=shift_chapters(ep.chapters, media.offset, media.duration), transcript=cues,
               transcript_key=transcript_key)
     return b, record, uploads, how
 

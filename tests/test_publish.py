@@ -1,0 +1,142 @@
+"""The whole path: the sample show in, a feed apps parse and pages out."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from lxml import etree
+
+from pipeline.config import load_settings
+from pipeline.ffmpeg import find_ffmpeg
+from pipeline.publish import publish
+
+NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0"}
+SLUGS = ["001-lets-take-this-offline", "002-mailbag-better-offsites"]
+
+
+def decoded_seconds(path: Path) -> float:
+    """Decode the whole file with ffmpeg and count the samples."""
+    proc = subprocess.run([find_ffmpeg(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", "8000", "-"],
+                          capture_output=True, check=True)
+    return len(proc.stdout) / 2 / 8000
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """The sample show published once through the CLI (module-wide: mastering is the slow part)."""
+    import sys
+
+    from tests.conftest import REPO, SHOW_PARTS
+
+    show = tmp_path_factory.mktemp("pub") / "show"
+    show.mkdir()
+    for part in SHOW_PARTS:
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, show / part)
+    proc = subprocess.run([sys.executable, "-m", "cli", "publish", "--workspace", str(show)], capture_output=True,
+                          text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert f"feed:  {show / 'public' / 'feed.xml'}" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    return show
+
+
+def test_publish_writes_feed_pages_and_media(published: Path) -> None:
+    public = published / "public"
+    assert (public / "feed.xml").is_file() and (public / "index.html").is_file()
+    for slug in SLUGS:
+        assert (public / "episodes" / f"{slug}.html").is_file()
+    media = sorted((public / "media").glob("*.mp3"))
+    assert [m.name.rsplit("-", 1)[0] for m in media] == SLUGS
+
+
+def test_feed_parses_in_feedparser(published: Path) -> None:
+    public = published / "public"
+    feed = feedparser.parse((public / "feed.xml").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.feed.title == "Marketing Smarts"
+    entries = feed.entries
+    assert [e.title for e in entries] == ["Mailbag: Three Rules for a Better Offsite",
+                                          "Let's Take This Offline: Why Meeting in Person Matters"]
+    assert len({e.id for e in entries}) == 2
+    for e in entries:
+        (enc,) = e.enclosures
+        assert enc.type == "audio/mpeg"
+        key = enc.href.removeprefix("https://podcast.example.com/")
+        local = public / key
+        assert int(enc.length) == local.stat().st_size
+        assert abs(int(e.itunes_duration) - decoded_seconds(local)) <= 1.0
+
+
+def test_feed_parses_in_podcastparser(published: Path) -> None:
+    public = published / "public"
+    parsed = podcastparser.parse("https://podcast.example.com/feed.xml", io.BytesIO((public / "feed.xml").read_bytes()))
+    assert parsed["title"] == "Marketing Smarts"
+    episodes = {e["title"]: e for e in parsed["episodes"]}
+    ep = episodes["Let's Take This Offline: Why Meeting in Person Matters"]
+    (enc,) = ep["enclosures"]
+    local = public / enc["url"].removeprefix("https://podcast.example.com/")
+    assert enc["file_size"] == local.stat().st_size and enc["mime_type"] == "audio/mpeg"
+    assert abs(ep["total_time"] - decoded_seconds(local)) <= 1.0
+    assert ep["guid"] and ep["guid"] != enc["url"]
+    assert ep["link"] == "https://podcast.example.com/episodes/001-lets-take-this-offline.html"
+
+
+def test_rerun_changes_nothing(published: Path, run_cli) -> None:
+    feed_before = (published / "public" / "feed.xml").read_bytes()
+    result = run_cli("publish", "--json", "--workspace", str(published))
+    assert result.code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["uploads"] == [] and report["upload_bytes"] == 0
+    assert {e["state"] for e in report["episodes"]} == {"published"}
+    assert (published / "public" / "feed.xml").read_bytes() == feed_before
+
+
+def guids(show: Path) -> dict[str, str]:
+    root = etree.parse(str(show / "public" / "feed.xml"))
+    return {item.findtext("itunes:episode", namespaces=NS): item.findtext("guid") for item in root.iter("item")}
+
+
+def test_guids_survive_title_change_slug_rename_and_fresh_clone(published: Path, tmp_path: Path) -> None:
+    before = guids(published)
+    show = tmp_path / "show"
+    shutil.copytree(published, show, ignore=shutil.ignore_patterns(".castline"))  # a fresh clone: no cache
+    shutil.rmtree(show / "public")
+    shutil.copytree(published / "public", show / "public")  # ... publishing to the same store
+    notes = show / "show_notes" / "002-mailbag-better-offsites.md"
+    notes.write_text(notes.read_text().replace("Three Rules", "Three Better Rules"))
+    notes.rename(show / "show_notes" / "002-mailbag.md")
+    (show / "episodes" / "002-mailbag-better-offsites.mp3").rename(show / "episodes" / "002-mailbag.mp3")
+    report = publish(load_settings(show))
+    assert report.problems == ()
+    assert guids(show) == before
+    assert {e.slug: e.state for e in report.episodes} == {"001-lets-take-this-offline": "published",
+                                                          "002-mailbag": "changed"}
+
+
+def test_drafts_and_future_episodes_stay_out(published: Path, tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    shutil.copytree(published, show)
+    src = show / "episodes" / "002-mailbag-better-offsites.mp3"
+    for slug, extra in (("003-draft", "draft: true\n"), ("004-future", "")):
+        shutil.copy(src, show / "episodes" / f"{slug}.mp3")
+        date = "2999-01-01" if slug == "004-future" else "2012-05-01"
+        (show / "show_notes" / f"{slug}.md").write_text(f"---\ntitle: {slug}\ndate: {date}\n{extra}---\nNotes\n")
+    report = publish(load_settings(show), now=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    states = {e.slug: e.state for e in report.episodes}
+    assert states["003-draft"] == "draft" and states["004-future"] == "scheduled"
+    feed = (show / "public" / "feed.xml").read_text()
+    assert "003-draft" not in feed and "004-future" not in feed
+    assert not (show / "public" / "episodes" / "003-draft.html").exists()
+    # the scheduled episode comes due: a later publish (from cron) picks it up
+    later = publish(load_settings(show), now=datetime(3000, 1, 1, tzinfo=timezone.utc))
+    assert {e.slug: e.state for e in later.episodes}["004-future"] == "new"
+    assert "004-future" in (show / "public" / "feed.xml").read_text()
