@@ -5,7 +5,9 @@
 WebDAV and their gRPC ports), with its data and logs in a temp folder, and
 with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in its environment, which
 makes that pair its admin identity: wrong keys and anonymous reads are then
-refused, like a real bucket.
+refused, like a real bucket. Buckets are never created by a PUT
+(``-s3.autoCreateBucket=false``), as on AWS, so a "missing bucket" test
+really sees a missing bucket.
 
 Use the ``s3_server`` fixture (session-scoped, shared by every test module
 through ``config.stash`` even when several modules import it), and
@@ -116,6 +118,7 @@ def start_seaweedfs(folder: Path, weed: str | None = None, timeout: float = 60.0
         weed, f"-logdir={folder / 'logs'}", "mini", f"-dir={folder / 'data'}",
         "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false",
         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
+        "-s3.autoCreateBucket=false",  # like AWS: a PUT never creates a bucket
         *(f"-{flag}={port}" for flag, port in ports.items()),
     ]
     (folder / "data").mkdir(exist_ok=True)

@@ -432,6 +432,10 @@ def test_s3_missing_bucket_gives_one_clear_line_and_creates_nothing(s3_env, tmp_
     with pytest.raises(StoreError) as err:
         store.put_many([make_upload("feed.xml", b"<rss/>")])
     _assert_one_line(err.value, store, "does not exist")
+    with pytest.raises(StoreError) as err:
+        with store.lock(".castline/lock", "me"):
+            pass
+    _assert_one_line(err.value, store, "does not exist")
     names = [b["Name"] for b in s3_env.admin_client().list_buckets()["Buckets"]]
     assert "castline-no-such-bucket" not in names
 
