@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -58,9 +60,10 @@ class HashCache:
     def save(self) -> None:
         if self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.data))
-            tmp.replace(self.path)
+            fd, tmp = tempfile.mkstemp(prefix=".hashes-", dir=self.path.parent)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(json.dumps(self.data))
+            os.replace(tmp, self.path)
 
 
 @dataclass(frozen=True)
@@ -90,48 +93,80 @@ def _tag_dict(info: tags.TagInfo) -> dict:
     return d
 
 
+def is_mastered(settings: Settings, plan: MediaPlan) -> bool:
+    """Whether the master for ``plan`` is already in the cache."""
+    return (settings.root / CACHE_DIR / "master" / plan.master_key / "master.json").is_file()
+
+
 def master_cached(settings: Settings, episode: Episode, plan: MediaPlan,
                   on_progress: Callable[[float], None] | None = None) -> MasteredAudio:
-    """Master the episode's recording, or take the master from the cache."""
-    cache = settings.root / CACHE_DIR
-    master_dir = cache / "master" / plan.master_key
+    """Master the episode's recording, or take the master from the cache.
+
+    The work happens in a folder of its own (two publishes, or two threads,
+    may master the same recording at once) and the finished folder, with its
+    ``master.json`` inside, is renamed into place in one step: a cache entry
+    is complete or absent, even after Ctrl-C."""
+    master_dir = settings.root / CACHE_DIR / "master" / plan.master_key
     meta_path = master_dir / "master.json"
     if meta_path.is_file():
         return _load_master(meta_path)
-    tmp = cache / "master" / f"{plan.master_key}.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    mastered = audio.master(episode.audio_path, tmp, settings.audio, stem="master", on_progress=on_progress)
-    mastered = _relocate(mastered, tmp, master_dir)
-    shutil.rmtree(master_dir, ignore_errors=True)
-    tmp.rename(master_dir)
-    meta_path.write_text(json.dumps(_dump_master(mastered), indent=1))
-    return mastered
+    tmp = _work_dir(master_dir)
+    try:
+        mastered = audio.master(episode.audio_path, tmp, settings.audio, stem="master", on_progress=on_progress)
+        mastered = _relocate(mastered, tmp, master_dir)
+        (tmp / "master.json").write_text(json.dumps(_dump_master(mastered), indent=1))
+        return mastered if _install(tmp, master_dir) else _load_master(meta_path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def tag_cached(settings: Settings, plan: MediaPlan, mastered: MasteredAudio, tag_info: tags.TagInfo) -> MasteredAudio:
+    """Copy the master and write the tags, cached under the fingerprint
+    (the master plus every tag value): retagging happens only when a tag
+    would change. Installed in one rename, like ``master_cached``."""
     out_dir = settings.root / CACHE_DIR / "tagged" / plan.fingerprint
     meta = out_dir / "tagged.json"
     if meta.is_file():
         return _load_master(meta)
-    tmp = out_dir.with_suffix(".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    encodings = []
-    for enc in (mastered.main, *mastered.alternates):
-        target = tmp / enc.path.name
-        shutil.copyfile(enc.path, target)
-        tags.write_tags(target, tag_info, ffmpeg=settings.audio.ffmpeg)
-        encodings.append(Encoding(path=out_dir / target.name, format=enc.format, mime=enc.mime,
-                                  size=target.stat().st_size, sha256=sha256_file(target), bitrate=enc.bitrate))
-    result = MasteredAudio(main=encodings[0], duration=mastered.duration, channels=mastered.channels,
-                           sample_rate=mastered.sample_rate, input_loudness=mastered.input_loudness,
-                           output_loudness=mastered.output_loudness, alternates=tuple(encodings[1:]),
-                           offset=mastered.offset)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    tmp.rename(out_dir)
-    meta.write_text(json.dumps(_dump_master(result), indent=1))
-    return result
+    tmp = _work_dir(out_dir)
+    try:
+        encodings = []
+        for enc in (mastered.main, *mastered.alternates):
+            target = tmp / enc.path.name
+            shutil.copyfile(enc.path, target)
+            tags.write_tags(target, tag_info, ffmpeg=settings.audio.ffmpeg)
+            encodings.append(Encoding(path=out_dir / target.name, format=enc.format, mime=enc.mime,
+                                      size=target.stat().st_size, sha256=sha256_file(target), bitrate=enc.bitrate))
+        result = MasteredAudio(main=encodings[0], duration=mastered.duration, channels=mastered.channels,
+                               sample_rate=mastered.sample_rate, input_loudness=mastered.input_loudness,
+                               output_loudness=mastered.output_loudness, alternates=tuple(encodings[1:]),
+                               offset=mastered.offset)
+        (tmp / "tagged.json").write_text(json.dumps(_dump_master(result), indent=1))
+        return result if _install(tmp, out_dir) else _load_master(meta)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _work_dir(final: Path) -> Path:
+    """A fresh folder beside ``final``, private to this process and thread."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{final.name[:16]}-", suffix=".partial", dir=final.parent))
+
+
+def _install(tmp: Path, final: Path) -> bool:
+    """Rename the finished ``tmp`` to ``final``. False when another run
+    installed the same entry first (same key, same content): use theirs.
+    A leftover without its json (from an older castline) is replaced."""
+    meta = next(tmp.glob("*.json"))
+    if final.is_dir() and not (final / meta.name).is_file():
+        shutil.rmtree(final, ignore_errors=True)
+    try:
+        tmp.rename(final)
+        return True
+    except OSError:
+        if (final / meta.name).is_file():
+            return False
+        raise
 
 
 def _relocate(m: MasteredAudio, old: Path, new: Path) -> MasteredAudio:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import socket
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,16 +27,19 @@ from typing import Callable, Protocol
 import feeds
 
 from . import art, tags
-from .build import HashCache, master_cached, media_plan, tag_cached, media_record, record_media
-from .errors import AudioError, CastlineError, FeedError, StateError
+from .build import (HashCache, MediaPlan, is_mastered, master_cached, media_plan, media_record, record_media,
+                    tag_cached)
+from .errors import CastlineError, FeedError, Problems, StateError
 from .ingest import ingest
-from .model import Chapter, Episode, Settings
-from .render import FEED_KEY, Built, render_all, transcript_bytes
+from .model import Chapter, Encoding, Episode, MasteredAudio, Settings
+from .notes import render_markdown
+from .render import FEED_KEY, Built, feed_channel, feed_item, render_all, transcript_bytes
 from .state import LOCK_KEY, STATE_KEY, EpisodeRecord, State, dump_state, match_episodes, parse_state, with_published
-from .storage import Store, Upload, make_upload, open_store
+from .storage import Store, Upload, headers_for, make_upload, open_store
 from .transcript import Cue, read_transcript
 
 ART_DIR = ".castline/cache/art"
+MASTER_WORKERS = 2  # episodes mastered at once (each ffmpeg also uses a second core part of the time)
 
 
 class Progress(Protocol):
@@ -84,6 +88,7 @@ class Report:
     warnings: tuple[str, ...]
     dry_run: bool
     local_dir: Path | None = None  # the folder of a local store
+    estimated: tuple[str, ...] = ()  # dry run: media keys whose size is estimated (not mastered yet)
 
     @property
     def upload_bytes(self) -> int:
@@ -93,8 +98,17 @@ class Report:
 def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = False, prune: bool = False,
             now: datetime | None = None, progress: Progress | None = None, store: Store | None = None) -> Report:
     """Publish the show: the recipe in the module docstring."""
-    progress = progress or _Quiet()
-    now = now or datetime.now(timezone.utc)
+    try:
+        return _publish(settings, only=only, dry_run=dry_run, prune=prune, now=now or datetime.now(timezone.utc),
+                        progress=progress or _Quiet(), store=store)
+    except Problems as exc:
+        raise Problems([_relative(p, settings.root) for p in exc.problems]) from None
+    except CastlineError as exc:
+        raise _relative(exc, settings.root) from None
+
+
+def _publish(settings: Settings, *, only: tuple[str, ...], dry_run: bool, prune: bool, now: datetime,
+             progress: Progress, store: Store | None) -> Report:
     found = ingest(settings)
     arts = _ArtCache(settings)
     show_art = arts.prepare(settings.show.image)
@@ -103,6 +117,8 @@ def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = F
     data, etag = store.read_state(STATE_KEY)
     state = parse_state(data, etag, f"{store.name}{STATE_KEY}")
     podcast_guid = state.podcast_guid or settings.show.podcast_guid or feeds.podcast_guid(settings.feed_url)
+    if found.problems and _lost_published(state, found.episodes):
+        raise Problems(list(found.problems))  # a published episode no longer reads: change nothing at all
 
     problems: list[CastlineError] = list(found.problems)
     statuses: list[EpisodeStatus] = []
@@ -124,37 +140,42 @@ def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = F
     built: list[Built] = []
     records: list[EpisodeRecord] = []
     objects: dict[str, Upload] = {}
-    for m in matches:
-        ep = m.episode
-        try:
-            b, record, episode_objects, how = _build_episode(settings, m, podcast_guid, hashes, now, progress,
-                                                             reuse_only=bool(only) and ep.slug not in only, arts=arts)
-        except CastlineError as exc:
-            if m.record is not None:
-                raise  # a published episode broke: change nothing at all
-            problems.append(exc)
-            statuses.append(_status(ep, "failed"))
-            continue
-        built.append(b)
-        records.append(record)
-        objects.update(episode_objects)
-        url = settings.show.base_url + f"episodes/{ep.slug}.html"
-        statuses.append(_status(ep, how, m.guid, b, url))
+    estimated: list[str] = []
+    with _Masters(settings, workers=0 if dry_run else MASTER_WORKERS) as masters:
+        jobs = [(m, _plan_episode(settings, m, podcast_guid, hashes, arts, bool(only) and m.episode.slug not in only))
+                for m in matches]
+        for m, job in jobs:
+            if job.needs_master and not dry_run:
+                masters.start(m.episode, job.plan)
+        for m, job in jobs:
+            ep = m.episode
+            try:
+                b, record, episode_objects, how = _build_episode(settings, m, job, now, progress, masters=masters,
+                                                                 dry_run=dry_run, arts=arts, hashes=hashes)
+            except CastlineError as exc:
+                if m.record is not None:
+                    raise  # a published episode broke: change nothing at all
+                problems.append(_relative(exc, settings.root))
+                statuses.append(_status(ep, "failed"))
+                continue
+            built.append(b)
+            records.append(record)
+            objects.update(episode_objects)
+            if b.media.main.sha256 == _PENDING:
+                estimated.append(b.media_key)
+            url = settings.show.base_url + f"episodes/{ep.slug}.html"
+            statuses.append(_status(ep, how, m.guid, b, url))
     hashes.save()
 
     objects[f"art/{show_art.name}"] = make_upload(f"art/{show_art.name}", show_art.path, show_art.sha256)
     texts = render_all(settings, built, podcast_guid=podcast_guid, show_art_key=f"art/{show_art.name}")
     for key, data_ in texts.items():
         objects[key] = make_upload(key, data_)
-    channel_problems = _feed_problems(settings, texts)
-    warnings = [p for p in channel_problems if not p.startswith("error")]
-    errors = [p for p in channel_problems if p.startswith("error")]
-    if errors:
-        raise FeedError(errors[0].removeprefix("error: "), path="feed.xml", fix="fix it in config.toml or the notes")
+    warnings = _feed_warnings(settings, built, podcast_guid, f"art/{show_art.name}")
 
     known = dict(state.objects)
     changed = [u for u in objects.values() if known.get(u.key) != u.sha256]
-    for u in [u for u in changed if _phase(u) == 0 and u.key not in known]:
+    for u in [u for u in changed if _phase(u) == 0 and u.key not in known and u.sha256 != _PENDING]:
         info = store.head(u.key)  # left by a publish that stopped before its state was written
         if info is not None and info.sha256 == u.sha256 and info.size == u.size:
             known[u.key] = u.sha256
@@ -165,27 +186,28 @@ def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = F
         episodes=tuple(sorted(statuses, key=lambda s: (s.date, s.slug))),
         uploads=tuple((u.key, u.size) for u in sorted(changed, key=_phase)), unchanged=len(objects) - len(changed),
         deletes=deletes, problems=tuple(problems), warnings=tuple(warnings), dry_run=dry_run,
-        local_dir=getattr(store, "root", None),
+        local_dir=getattr(store, "root", None), estimated=tuple(estimated),
     )
     if dry_run:
         return report
+    published = {u.key: u.sha256 for u in objects.values()}
+    if not prune:
+        published = {**{k: v for k, v in known.items() if k not in published}, **published}
+    new_state = dump_state(with_published(state, records, published, podcast_guid, settings.feed_url))
+    if not changed and not deletes and new_state == data:
+        return report  # nothing new: no lock, no write, nothing touched
 
     with store.lock(LOCK_KEY, _owner()):
-        data, etag = store.read_state(STATE_KEY)
+        _, etag = store.read_state(STATE_KEY)
         if etag != state.etag:
-            raise StateError("another publish changed the show while this one was building", path=f"{store.name}{STATE_KEY}",
-                             fix="run castline publish again")
+            raise StateError("another publish changed the show while this one was building",
+                             path=f"{store.name}{STATE_KEY}", fix="run castline publish again")
         phases = [[u for u in changed if _phase(u) == n] for n in range(3)]
-        total = sum(u.size for u in changed)
-        advance = progress.step("Uploading", total)
+        advance = progress.step("Uploading", sum(u.size for u in changed))
         store.put_many(phases[0], known=known, verify=True, on_bytes=advance)  # media and art
         store.put_many(phases[1], known=known, on_bytes=advance)  # pages, chapters, transcripts
         store.put_many(phases[2], known=known, on_bytes=advance)  # the feed, last
-        published = {u.key: u.sha256 for u in objects.values()}
-        if not prune:
-            published = {**{k: v for k, v in known.items() if k not in published}, **published}
-        new_state = with_published(state, records, published, podcast_guid, settings.feed_url)
-        store.write_state(STATE_KEY, dump_state(new_state), expected_etag=state.etag)
+        store.write_state(STATE_KEY, new_state, expected_etag=state.etag)
         if deletes:
             store.delete_many(list(deletes))
     return report
@@ -299,20 +321,74 @@ class _ArtCache:
         return self.prepared[path]
 
 
-def _build_episode(settings: Settings, m, podcast_guid: str, hashes: HashCache, now: datetime, progress: Progress,
-                   *, reuse_only: bool, arts: _ArtCache):
-    """Master/tag (or reuse) one episode; return what it publishes."""
-    ep = m.episode
-    art_path = ep.image or settings.show.image
-    ep_art = arts.prepare(ep.image) if ep.image else None
-    cover = arts.cover(art_path)
-    duration_hint = m.record.media.get("duration", 0.0) if m.record and m.record.media else 0.0
-    offset_hint = m.record.media.get("offset", 0.0) if m.record and m.record.media else 0.0
+@dataclass(frozen=True)
+class _Job:
+    """What one due episode needs: its media plan, its cover, and whether its
+    media must be (re)made or the published file is reused."""
+
+    plan: MediaPlan
+    cover: tuple[bytes, str]
+    needs_master: bool
+
+
+def _plan_episode(settings: Settings, m, podcast_guid: str, hashes: HashCache, arts: _ArtCache,
+                  reuse_only: bool) -> _Job:
+    ep, media = m.episode, (m.record.media if m.record else None)
+    cover = arts.cover(ep.image or settings.show.image)
+    duration_hint = media.get("duration", 0.0) if media else 0.0
+    offset_hint = media.get("offset", 0.0) if media else 0.0
     plan = media_plan(settings, ep, tag_info(settings, ep, m.guid, duration_hint, cover, offset_hint), hashes)
-    if m.record and m.record.media and (m.record.fingerprint == plan.fingerprint or reuse_only):
+    reuse = bool(media) and (m.record.fingerprint == plan.fingerprint or reuse_only)
+    return _Job(plan=plan, cover=cover, needs_master=not reuse)
+
+
+class _Masters:
+    """Masters due episodes on a small thread pool while the main thread
+    tags and collects them in order. ffmpeg runs as a subprocess, so two
+    threads keep two cores busy; the result is the same as one at a time."""
+
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self.settings, self.workers = settings, workers
+        self.futures: dict[str, Future] = {}
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> "_Masters":
+        if self.workers > 1:
+            self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="castline-master")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def start(self, ep: Episode, plan: MediaPlan) -> None:
+        if self.pool is not None and plan.master_key not in self.futures and not is_mastered(self.settings, plan):
+            self.futures[plan.master_key] = self.pool.submit(master_cached, self.settings, ep, plan)
+
+    def get(self, ep: Episode, plan: MediaPlan, on_progress: Callable[[float], None]) -> MasteredAudio:
+        future = self.futures.pop(plan.master_key, None)
+        if future is not None:
+            result = future.result()
+            on_progress(1.0)
+            return result
+        return master_cached(self.settings, ep, plan, on_progress=on_progress)
+
+
+_PENDING = "pending"  # dry run: the sha256 of media not mastered yet
+
+
+def _build_episode(settings: Settings, m, job: _Job, now: datetime, progress: Progress, *, masters: _Masters,
+                   dry_run: bool, arts: _ArtCache, hashes: HashCache):
+    """Master/tag (or reuse) one episode; return what it publishes."""
+    ep, plan, cover = m.episode, job.plan, job.cover
+    ep_art = arts.prepare(ep.image) if ep.image else None
+    if not job.needs_master:
         media, key, alt_keys = record_media(m.record.media)
         how = "published"
         media_uploads: dict[str, Upload] = {}
+    elif dry_run and not is_mastered(settings, plan):
+        media, key, alt_keys, media_uploads = _estimate(settings, ep)
+        how = "changed" if m.record else "new"
     else:
         step = progress.step(f"Mastering {ep.slug}", 1.0)
         done = [0.0]
@@ -321,7 +397,7 @@ def _build_episode(settings: Settings, m, podcast_guid: str, hashes: HashCache, 
             step(max(0.0, fraction - done[0]))
             done[0] = max(done[0], fraction)
 
-        mastered = master_cached(settings, ep, plan, on_progress=advance)
+        mastered = masters.get(ep, plan, advance)
         info = tag_info(settings, ep, m.guid, mastered.duration, cover, mastered.offset)
         plan = media_plan(settings, ep, info, hashes)
         media = tag_cached(settings, plan, mastered, info)
@@ -352,5 +428,70 @@ def _build_episode(settings: Settings, m, podcast_guid: str, hashes: HashCache, 
     return b, record, uploads, how
 
 
-def _feed_problems(settings: Settings, texts: dict[str, bytes]) -> list[str]:
-    return []
+def _estimate(settings: Settings, ep: Episode):
+    """A dry run does not master: the media of a new or changed episode is
+    shown with its size estimated from the recording's length and the
+    bitrate (the real file differs by the trim and the tags)."""
+    from .audio import probe
+    from .ffmpeg import find_ffmpeg
+
+    a = settings.audio
+    duration = probe(ep.audio_path, find_ffmpeg(a.ffmpeg)).duration
+
+    def encoding(fmt: str) -> Encoding:
+        size = max(1, round(duration * a.bitrate * 1000 / 8))
+        return Encoding(path=ep.audio_path, format=fmt, mime=headers_for(f"x.{fmt}")[0], size=size, sha256=_PENDING,
+                        bitrate=a.bitrate)
+
+    media = MasteredAudio(main=encoding(a.format), duration=duration, channels=1, sample_rate=a.sample_rate,
+                          alternates=tuple(encoding(f) for f in a.alternates))
+    key = f"media/{ep.slug}-{_PENDING}.{a.format}"
+    alt_keys = [f"media/{ep.slug}-{_PENDING}.{f}" for f in a.alternates]
+    uploads = {}
+    for k, enc in zip([key, *alt_keys], (media.main, *media.alternates)):
+        content_type, cache_control = headers_for(k)
+        uploads[k] = Upload(key=k, source=ep.audio_path, sha256=_PENDING, size=enc.size, content_type=content_type,
+                            cache_control=cache_control)
+    return media, key, alt_keys, uploads
+
+
+def _feed_warnings(settings: Settings, built: list[Built], podcast_guid: str, show_art_key: str) -> list[str]:
+    """Apple's rules on the feed as built, worded as ``castline check`` words
+    them: an error (a channel rule) stops the publish before anything is
+    uploaded; a warning (an episode description over 4000 bytes, which
+    Apple cuts) is reported and the publish goes on."""
+    from .check import _feed_rules  # the same wording as castline check
+
+    items, notes_of = [], {}
+    for b in built:
+        items.append(feed_item(settings, b, render_markdown(b.episode.body, allow_html=settings.show.allow_html)))
+        notes_of[b.guid] = str(b.episode.notes_path.relative_to(settings.root))
+    rules = _feed_rules(feed_channel(settings, podcast_guid, show_art_key), items, notes_of)
+    errors = [r.error for r in rules if r.severity != "warning"]
+    if errors:
+        raise errors[0] if len(errors) == 1 else Problems(errors)
+    return [str(r.error) for r in rules]
+
+
+def _lost_published(state: State, episodes: tuple[Episode, ...]) -> bool:
+    """True when a published episode is not among the episodes that read
+    cleanly: its notes or recording broke (or it was removed while another
+    file is broken). Publishing then would drop it from the feed, so the
+    publish changes nothing until the problem is fixed."""
+    slugs = {ep.slug for ep in episodes}
+    guids = {ep.guid for ep in episodes if ep.guid}
+    numbers = {(ep.season, ep.number) for ep in episodes if ep.number is not None}
+    return any(r.slug not in slugs and r.guid not in guids and (r.number is None or (r.season, r.number) not in numbers)
+               for r in state.episodes)
+
+
+def _relative(exc: CastlineError, root: Path) -> CastlineError:
+    """The same error naming its file relative to the show folder, as the
+    host sees it (``episodes/003-x.wav``, not an absolute path)."""
+    if not exc.path or not Path(exc.path).is_absolute():
+        return exc
+    try:
+        rel = str(Path(exc.path).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return exc
+    return type(exc)(exc.message, path=rel, line=exc.line, field=exc.field, fix=exc.fix)
