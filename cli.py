@@ -192,7 +192,8 @@ def _print_publish(report) -> None:
     if report.dry_run:
         out.print(f"Plan for {report.store} (dry run, nothing changed):")
         for key, n in report.uploads:
-            out.print(f"  upload  {key}  ({_size(n)})", markup=False)
+            size_note = f"~{_size(n)}, estimated: not mastered yet" if key in report.estimated else _size(n)
+            out.print(f"  upload  {key}  ({size_note})", markup=False)
         for key in report.deletes:
             out.print(f"  delete  {key}", markup=False)
         out.print(f"  {len(report.uploads)} to upload ({size}), {report.unchanged} unchanged, "
@@ -285,6 +286,14 @@ def _local_store(settings) -> Path:
     return (settings.root / url).resolve()
 
 
+def _interrupted() -> None:
+    """Ctrl-C: one line, exit 130. Publishing replaces the feed only after
+    everything it points at is stored, and the state last, so the show as
+    published is whole, and the next run picks up the work."""
+    err.print("interrupted: the published show is as it was; run the command again to finish", markup=False)
+    sys.exit(130)
+
+
 def main() -> None:
     """Entry point: run the app; turn every castline error into one line."""
     try:
@@ -296,8 +305,7 @@ def main() -> None:
             err.print(f"error: {exc}", markup=False)
         sys.exit(1)
     except KeyboardInterrupt:
-        err.print("interrupted: the published show is as it was; run the command again to finish", markup=False)
-        sys.exit(130)
+        _interrupted()
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -314,6 +322,8 @@ def main() -> None:
         err.print(f"internal error: {type(exc).__name__}: {exc} (set CASTLINE_DEBUG=1 for the traceback, "
                   "and please report it)", markup=False)
         sys.exit(2)
+    if code == 130:  # typer turns Ctrl-C into a silent return of 130 (no command exits 130 itself)
+        _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -1,0 +1,307 @@
+"""The host's workflow through the CLI: dry runs, status, Ctrl-C at any
+moment, two publishes at once, and help for every command."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import typer
+
+from tests._published import STATE, assert_consistent, clone, feed_items, publish_once, snapshot
+from tests._showfiles import tone
+from tests.conftest import REPO
+
+NOTES2 = "show_notes/002-mailbag-better-offsites.md"
+INTERRUPTED = "interrupted: the published show is as it was; run the command again to finish"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    return publish_once(tmp_path_factory.mktemp("cli") / "show")
+
+
+@pytest.fixture
+def show(base: Path, tmp_path: Path) -> Path:
+    return clone(base, tmp_path / "show")
+
+
+def add_episode(show: Path, slug: str, number: int, *, seconds: float = 2.0, extra: str = "",
+                date: str = "2012-05-01T09:00:00") -> None:
+    tone(show / "episodes" / f"{slug}.wav", seconds)
+    (show / "show_notes" / f"{slug}.md").write_text(
+        f"---\ntitle: Episode {number}\nnumber: {number}\nseason: 1\ndate: {date}\n{extra}---\nNotes for {slug}.\n")
+
+
+def retitle_002(show: Path) -> None:
+    path = show / NOTES2
+    path.write_text(path.read_text().replace("Three Rules", "Four Rules"))
+
+
+# -- dry run and --json ---------------------------------------------------------------------------------------
+
+def test_dry_run_prints_the_plan_and_changes_nothing(show: Path, run_cli) -> None:
+    add_episode(show, "003-tone", 3)
+    retitle_002(show)
+    before = snapshot(show / "public")
+    masters = sorted((show / ".castline" / "cache" / "master").iterdir())
+    result = run_cli("publish", "--dry-run", "--workspace", str(show))
+    assert result.code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Plan for public/ (dry run, nothing changed):"
+    # 2.0 s of audio at 96 kbit/s, estimated: the dry run masters nothing
+    assert "  upload  media/003-tone-pending.mp3  (~24.0 KB, estimated: not mastered yet)" in lines
+    assert any(re.fullmatch(r"  upload  media/002-mailbag-better-offsites-[0-9a-f]{10}\.mp3  \(\d+\.\d KB\)", line)
+               for line in lines), lines  # retagged from the cached master: its exact size
+    assert "  upload  feed.xml  (" in result.stdout and "  upload  episodes/003-tone.html  (" in result.stdout
+    summary = next(line for line in lines if " to upload (" in line)
+    assert re.fullmatch(r"  \d+ to upload \(\d+\.\d KB\), \d+ unchanged, 0 to delete; "
+                        r"episodes: 1 changed, 1 new, 1 published", summary), summary
+    assert snapshot(show / "public") == before  # no object, no state, no lock
+    assert sorted((show / ".castline" / "cache" / "master").iterdir()) == masters
+
+
+def test_publish_json_is_a_machine_readable_summary(show: Path, run_cli) -> None:
+    retitle_002(show)
+    result = run_cli("publish", "--json", "--workspace", str(show))
+    assert result.code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"store", "feed_url", "episodes", "uploads", "upload_bytes", "unchanged", "deletes", "problems",
+            "warnings", "dry_run"} <= set(data)
+    assert data["dry_run"] is False and data["problems"] == []
+    assert {e["slug"]: e["state"] for e in data["episodes"]} == {"001-lets-take-this-offline": "published",
+                                                                 "002-mailbag-better-offsites": "changed"}
+    assert data["upload_bytes"] == sum(size for _, size in data["uploads"])
+    assert "feed.xml" in [key for key, _ in data["uploads"]]
+    assert json.loads((show / "public" / STATE).read_text())["episodes"]  # it did publish
+
+
+# -- status ---------------------------------------------------------------------------------------------------
+
+def test_status_shows_every_state(show: Path, run_cli) -> None:
+    retitle_002(show)
+    add_episode(show, "003-new", 3, seconds=2.0)
+    add_episode(show, "004-draft", 4, seconds=2.5, extra="draft: true\n")
+    add_episode(show, "005-later", 5, seconds=3.0, date="2999-01-01T09:00:00")
+    before = snapshot(show / "public")
+    result = run_cli("status", "--json", "--workspace", str(show))
+    assert result.code == 0, result.stderr
+    rows = {r["slug"]: r for r in json.loads(result.stdout)}
+    assert {slug: r["state"] for slug, r in rows.items()} == {
+        "001-lets-take-this-offline": "published", "002-mailbag-better-offsites": "changed", "003-new": "new",
+        "004-draft": "draft", "005-later": "scheduled"}
+    assert rows["001-lets-take-this-offline"]["url"] == "https://podcast.example.com/episodes/001-lets-take-this-offline.html"
+    assert rows["001-lets-take-this-offline"]["guid"] == feed_items(show)[1]["guid"]
+    assert 40 < rows["001-lets-take-this-offline"]["duration"] < 50
+    table = run_cli("status", "--workspace", str(show))
+    assert table.code == 0
+    for line, state in (("S1E1", "published"), ("S1E2", "changed"), ("S1E3", "new"), ("S1E4", "draft"),
+                        ("S1E5", "scheduled")):
+        assert re.search(rf"{line}\s*│[^│]*│\s*{state}\s*│", table.stdout), (state, table.stdout)
+    assert snapshot(show / "public") == before
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------------------------
+
+def _interrupt_on_call(n: int):
+    calls = [0]
+
+    def hook(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == n:
+            raise KeyboardInterrupt
+    return hook
+
+
+def _wrap(monkeypatch, target: str, n: int) -> None:
+    """Make ``target`` (module.Class.method or module.function) raise
+    KeyboardInterrupt on its n-th call, and behave normally otherwise."""
+    import importlib
+
+    module_name, _, rest = target.partition(":")
+    owner = importlib.import_module(module_name)
+    *path, name = rest.split(".")
+    for part in path:
+        owner = getattr(owner, part)
+    original = getattr(owner, name)
+    hook = _interrupt_on_call(n)
+
+    def wrapped(*args, **kwargs):
+        hook()
+        return original(*args, **kwargs)
+    monkeypatch.setattr(owner, name, wrapped)
+
+
+@pytest.mark.parametrize("target,n,feed_kept", [
+    ("pipeline.publish:master_cached", 1, True),  # while mastering (on a worker thread)
+    ("pipeline.localstore:LocalStore.put_many", 1, True),  # before any media is written
+    ("pipeline.localstore:LocalStore._atomic_write", 2, True),  # between two media files
+    ("pipeline.localstore:LocalStore.put_many", 2, True),  # media in, pages not yet
+    ("pipeline.localstore:LocalStore.put_many", 3, True),  # pages in, feed not yet
+    ("pipeline.localstore:LocalStore.write_state", 1, False),  # feed in, state not yet
+], ids=["master", "before-media", "mid-media", "before-pages", "before-feed", "before-state"])
+def test_ctrl_c_leaves_the_show_and_the_next_run_finishes(show: Path, run_cli, monkeypatch, target: str, n: int,
+                                                          feed_kept: bool) -> None:
+    add_episode(show, "003-tone", 3)
+    add_episode(show, "004-tone", 4, seconds=2.5)
+    retitle_002(show)
+    feed_before = (show / "public" / "feed.xml").read_bytes()
+    state_before = (show / "public" / STATE).read_bytes()
+    with monkeypatch.context() as patch:
+        _wrap(patch, target, n)
+        result = run_cli("publish", "--workspace", str(show))
+    assert result.code == 130, result.stderr
+    assert result.stderr.splitlines() == [INTERRUPTED]
+    assert not (show / "public" / ".castline" / "lock").exists()  # the lock went with the run
+    assert (show / "public" / STATE).read_bytes() == state_before
+    assert ((show / "public" / "feed.xml").read_bytes() == feed_before) is feed_kept
+    if feed_kept:
+        assert_consistent(show)  # the old feed still points at files that are all there
+    guids = {i["title"]: i["guid"] for i in feed_items(show)}
+    again = run_cli("publish", "--workspace", str(show))
+    assert again.code == 0, again.stderr
+    items = feed_items(show)
+    assert [i["title"] for i in items] == ["Episode 4", "Episode 3", "Mailbag: Four Rules for a Better Offsite",
+                                           "Let's Take This Offline: Why Meeting in Person Matters"]
+    assert all(guids.get(i["title"], i["guid"]) == i["guid"] for i in items)  # nothing re-numbered
+    assert_consistent(show)
+    assert not list((show / "public").rglob(".castline-tmp-*"))
+    final = run_cli("publish", "--json", "--workspace", str(show))
+    assert json.loads(final.stdout)["uploads"] == []  # and it is finished: a third run has nothing to do
+
+
+# -- two publishes at once ------------------------------------------------------------------------------------
+
+LOCK_HELD = ("error: public/: another publish of this show is running (lock .castline/lock held by studio-mac:4242 "
+             "since 2024-05-01 09:00:00 UTC); wait for it to finish, or delete .castline/lock if it crashed")
+
+
+def _hold_lock(show: Path, expires: float) -> None:
+    lock = show / "public" / ".castline" / "lock"
+    lock.write_text(json.dumps({"owner": "studio-mac:4242", "token": "t", "since": 1714554000.0,
+                                "expires": expires}))
+
+
+def test_lock_already_held_stops_with_a_clear_message(show: Path, run_cli) -> None:
+    import time
+
+    retitle_002(show)
+    _hold_lock(show, time.time() + 3600)
+    before = snapshot(show / "public")
+    result = run_cli("publish", "--workspace", str(show))
+    assert result.code == 1
+    assert result.stderr.splitlines() == [LOCK_HELD]
+    assert snapshot(show / "public") == before
+
+
+def test_expired_lock_of_a_crashed_publish_is_taken_over(show: Path, run_cli) -> None:
+    retitle_002(show)
+    _hold_lock(show, 1714557600.0)  # expired an hour after it was taken, long ago
+    result = run_cli("publish", "--workspace", str(show))
+    assert result.code == 0, result.stderr
+    assert not (show / "public" / ".castline" / "lock").exists()
+    assert feed_items(show)[0]["title"] == "Mailbag: Four Rules for a Better Offsite"
+
+
+def test_second_publish_in_another_thread_stops_while_the_first_uploads(show: Path, monkeypatch) -> None:
+    """Thread A holds the lock inside its upload; thread B, building the same
+    change meanwhile (same cache, same tags), must stop with the lock message
+    and touch nothing; then A finishes and the state holds every GUID."""
+    from pipeline import localstore
+    from pipeline.config import load_settings
+    from pipeline.errors import StateError
+    from pipeline.publish import publish
+
+    retitle_002(show)
+    add_episode(show, "003-tone", 3)
+    inside, release = threading.Event(), threading.Event()
+    original = localstore.LocalStore.put_many
+
+    def slow_put_many(self, *args, **kwargs):
+        if threading.current_thread().name == "A" and not inside.is_set():
+            inside.set()
+            assert release.wait(30)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(localstore.LocalStore, "put_many", slow_put_many)
+    outcome: dict[str, object] = {}
+
+    def run(name: str) -> None:
+        try:
+            outcome[name] = publish(load_settings(show))
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            outcome[name] = exc
+
+    a = threading.Thread(target=run, args=("A",), name="A")
+    a.start()
+    assert inside.wait(60)
+    run("B")
+    release.set()
+    a.join(60)
+    assert isinstance(outcome["B"], StateError), outcome["B"]
+    assert str(outcome["B"]).startswith("public/: another publish of this show is running (lock .castline/lock held by ")
+    assert outcome["A"].problems == ()
+    assert len(feed_items(show)) == 3
+    assert_consistent(show)
+
+
+def test_two_processes_publishing_at_once_never_corrupt_the_state(show: Path) -> None:
+    """Two real `castline publish` processes on one show, started together:
+    each either finishes or stops with one of the two clear messages, and
+    the published state is valid JSON holding every GUID in the feed."""
+    retitle_002(show)
+    add_episode(show, "003-tone", 3)
+    cmd = [sys.executable, "-m", "cli", "publish", "--workspace", str(show)]
+    procs = [subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    results = [(p.wait(120), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stdout.close()
+        p.stderr.close()
+    assert any(code == 0 for code, _ in results), results
+    for code, stderr in results:
+        assert "Traceback" not in stderr
+        if code != 0:
+            assert code == 1
+            (line,) = stderr.splitlines()
+            assert (line.startswith("error: public/: another publish of this show is running")
+                    or line.startswith("error: public/.castline/state.json: another publish changed the show")), line
+    assert len(feed_items(show)) == 3
+    assert_consistent(show)
+    assert not (show / "public" / ".castline" / "lock").exists()
+
+
+# -- help -----------------------------------------------------------------------------------------------------
+
+def _commands() -> dict:
+    import cli
+
+    group = typer.main.get_command(cli.app)
+    return dict(group.commands)
+
+
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(run_cli) -> None:
+    readme = (REPO / "README.md").read_text()
+    table = readme.split("## Commands", 1)[1].split("\n## ", 1)[0]
+    commands = _commands()
+    assert {"init", "new", "check", "status", "publish", "serve"} <= set(commands)
+    for name in commands:
+        result = run_cli(name, "--help")
+        assert result.code == 0, (name, result.stderr)
+        example = re.search(r"Example: (castline .+)", result.stdout)
+        assert example and example.group(1).split()[1] == name, (name, result.stdout)
+        assert f"| `castline {name}" in table, f"castline {name} is missing from README's Commands table"
+
+
+def test_ctrl_c_is_one_line_and_exit_130(show: Path, run_cli, monkeypatch) -> None:
+    import pipeline.ingest
+
+    monkeypatch.setattr(pipeline.ingest, "read_notes", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    result = run_cli("check", "--no-store", "--workspace", str(show))
+    assert result.code == 130
+    assert result.stderr.splitlines() == [INTERRUPTED]
