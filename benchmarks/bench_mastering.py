@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -62,9 +63,16 @@ def _tree_rss(root: int) -> int:
     return sum(rss.get(pid, 0) for pid in tree)
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Run ``cmd``; return (wall seconds, peak tree RSS bytes)."""
+def _cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, float]:
+    """Run ``cmd``; return (wall seconds, peak tree RSS bytes, CPU seconds of
+    the tree: what it costs when the machine is shared)."""
     peak = 0
+    cpu0 = _cpu()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     done = threading.Event()
@@ -84,7 +92,7 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
     poller.join()
     if proc.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed: {err.decode(errors='replace')[-500:]}")
-    return wall, peak
+    return wall, peak, _cpu() - cpu0
 
 
 CASTLINE = """
@@ -100,27 +108,28 @@ master(Path({src!r}), Path({out!r}), AudioSettings(trim_silence=False), stem="ca
 def run_one(src: Path, work: Path, ffmpeg: str) -> list[dict]:
     rows = []
     out = work / "floor.mp3"
-    wall, mem = timed([ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(src),
-                       "-c:a", "libmp3lame", "-b:a", "128k", str(out)])
-    rows.append({"tool": "floor (decode + LAME)", "wall": wall, "mem": mem, "out": out})
+    wall, mem, cpu = timed([ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(src),
+                            "-c:a", "libmp3lame", "-b:a", "128k", str(out)])
+    rows.append({"tool": "floor (decode + LAME)", "wall": wall, "mem": mem, "cpu": cpu, "out": out})
     out = work / "ffmpeg-normalize.mp3"
     env = {**os.environ, "FFMPEG_PATH": ffmpeg}
-    wall, mem = timed(["ffmpeg-normalize", str(src), "-nt", "ebu", "-t", str(TARGET), "-tp",
+    wall, mem, cpu = timed(["ffmpeg-normalize", str(src), "-nt", "ebu", "-t", str(TARGET), "-tp",
                        str(CEILING), "-c:a", "libmp3lame", "-b:a", "128k", "-o", str(out), "-f"],
                       env=env)
-    rows.append({"tool": "ffmpeg-normalize", "wall": wall, "mem": mem, "out": out})
+    rows.append({"tool": "ffmpeg-normalize", "wall": wall, "mem": mem, "cpu": cpu, "out": out})
     code = CASTLINE.format(root=str(ROOT), src=str(src), out=str(work))
-    wall, mem = timed([sys.executable, "-c", code])
-    rows.append({"tool": "castline", "wall": wall, "mem": mem, "out": work / "castline.mp3"})
+    wall, mem, cpu = timed([sys.executable, "-c", code])
+    rows.append({"tool": "castline", "wall": wall, "mem": mem, "cpu": cpu,
+                 "out": work / "castline.mp3"})
     for row in rows:
         row["loud"] = measure(row["out"], ffmpeg)
     return rows
 
 
 def table(results: dict[str, list[dict]]) -> str:
-    lines = ["| file | tool | wall s | vs ffmpeg-normalize | vs floor | peak MB (tree) "
+    lines = ["| file | tool | wall s | vs ffmpeg-normalize | vs floor | CPU s | peak MB (tree) "
              "| I LUFS | TP dBTP | on target |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for name, rows in results.items():
         floor = rows[0]["wall"]
         norm = rows[1]["wall"]
@@ -129,7 +138,7 @@ def table(results: dict[str, list[dict]]) -> str:
             ok = abs(loud.integrated - TARGET) <= 0.5 and loud.true_peak <= CEILING + 0.1
             on = "n/a (no loudness)" if r is rows[0] else ("yes" if ok else "NO")
             lines.append(f"| {name} | {r['tool']} | {r['wall']:.1f} | {r['wall'] / norm:.2f}x "
-                         f"| {r['wall'] / floor:.2f}x | {r['mem'] / 2**20:.0f} "
+                         f"| {r['wall'] / floor:.2f}x | {r['cpu']:.1f} | {r['mem'] / 2**20:.0f} "
                          f"| {loud.integrated:.1f} | {loud.true_peak:.1f} | {on} |")
     return "\n".join(lines)
 
@@ -157,7 +166,8 @@ def main() -> None:
             sub.mkdir(exist_ok=True)
             results[f"{m} min"] = run_one(src, sub, ffmpeg)
             print(table({f"{m} min": results[f"{m} min"]}), file=sys.stderr)
-        print(f"machine: {os.cpu_count()} cores; target {TARGET} LUFS ±0.5, TP <= {CEILING} dBTP + 0.1")
+        print(f"machine: {os.cpu_count()} cores, load average at the end {os.getloadavg()[0]:.1f}; "
+              f"target {TARGET} LUFS ±0.5, TP <= {CEILING} dBTP + 0.1")
         print(table(results))
 
 

@@ -7,18 +7,21 @@ ceiling (-1 dBTP), which leaves room for the codec's own overshoot.
 
 The episode is never held in memory as PCM; it streams through ffmpeg:
 
-1. **measure** (one decode): ebur128 with true peak, and silencedetect for
-   the trim points (``loudness.analyse``);
-2. **predict the codec shift**: a lossy encoder changes loudness and peaks
-   a little (LAME at 128k: about -0.5 LU, +0.5 dB TP on bright speech), so a
-   30-second excerpt is put through the same chain and encoder, and the
-   difference is folded into the gain and the limiter ceiling;
+1. **measure** (one decode, two filter threads): ebur128 for integrated
+   loudness and range, silencedetect for the trim points, and the true peak
+   after 4x oversampling (``loudness.analyse``);
+2. **predict the codec shift**, beside 1 on the other core: a lossy encoder
+   changes loudness and peaks a little (LAME at 128k: about -0.5 LU on
+   bright speech, and up to +0.7 dB of true peak), so three 10-second
+   excerpts go through the same chain and each encoder, and the difference
+   is folded into the gain and the limiter ceiling;
 3. **render** (one decode, one encode per format): trim, gain, intro/outro,
-   fades, a look-ahead limiter (``alimiter``) set under the ceiling, resample,
-   encode. The main file's bytes are teed into a second ffmpeg that measures
-   them while they are written, on the other core;
+   fades, a look-ahead limiter (``alimiter`` run at 4x the rate, so it holds
+   the peaks between samples; skipped when no peak can reach the ceiling),
+   resample, encode. The main file's bytes are teed into a second ffmpeg
+   that measures them as they are written;
 4. **correct** only if that measurement of the encoded file is off target
-   (beyond 0.3 LU, or above the true-peak ceiling): render again with the
+   (beyond 0.3 LU, or over the true-peak ceiling): render again with the
    error taken out.
 """
 
@@ -38,9 +41,10 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import AudioError, ToolError
+from .errors import AudioError, ConfigError, ToolError
 from .ffmpeg import find_ffmpeg, last_error_line
-from .loudness import Analysis, SourceInfo, analyse, convert_filter, measure, parse_summary, probe
+from .loudness import (Analysis, SourceInfo, analyse, convert_filter, measure, parse_summary,
+                       probe, true_peak_output, with_true_peak)
 from .model import AudioSettings, Encoding, Loudness, MasteredAudio
 
 __all__ = ["AUDIO_VERSION", "SourceInfo", "cache_key", "master", "measure", "probe"]
@@ -52,6 +56,7 @@ _TOLERANCE_LU = 0.3  # re-render if the encoded file is further than this from t
 _TP_MARGIN_DB = 0.5  # limiter ceiling sits this far under the predicted codec overshoot
 _TRIM_KEEP_S = 0.1  # silence kept before the first and after the last sound
 _EXCERPT_S = 10.0
+_OVERSAMPLE = 4  # BS.1770's true-peak rate: the limiter sees what a DAC will make
 _MAX_RENDERS = 3
 
 
@@ -162,6 +167,8 @@ class _Plan:
     gain_db: float
     comp_db: tuple[float, ...]
     ceiling_db: tuple[float, ...]
+    cut_end: bool = False  # False: play to the end of the source
+    limit: bool = True  # False when no peak can reach the ceiling: skip the limiter
 
 
 def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
@@ -176,6 +183,10 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
     channels = settings.channels
     n_ch = {"mono": 1, "stereo": 2}.get(channels, 1 if info.channels == 1 else 2)
     trim = (settings.silence_threshold, settings.min_silence_ms / 1000) if settings.trim_silence else None
+    unknown = [f for f in (settings.format, *settings.alternates) if f not in FORMATS or f == "wav"]
+    if unknown:
+        raise ConfigError(f"unknown audio format {unknown[0]!r}", field="[audio] format/alternates",
+                          fix="use mp3, m4a or opus")
     formats = tuple(FORMATS[f] for f in dict.fromkeys((settings.format, *settings.alternates)))
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".castline-", dir=out_dir) as tmp_name:
@@ -193,6 +204,8 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
         clips = [prepare_clip(p, ffmpeg, tmp / f"{n}.wav", n_ch, settings.sample_rate, settings.loudness)
                  if p else None for n, p in (("intro", settings.intro), ("outro", settings.outro))]
         plan = dataclasses.replace(_first_plan(ana, settings), comp_db=comp, ceiling_db=ceiling)
+        peak = ana.loudness.true_peak + plan.gain_db + max(comp)
+        plan = dataclasses.replace(plan, limit=any(clips) or not peak < min(ceiling) - 1.0)
         renders = 0
         while True:
             renders += 1
@@ -201,13 +214,17 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
             heard = _render(source, ffmpeg, plan, clips, formats, paths, settings, n_ch, total,
                             lambda f: _progress(on_progress, 0.15 + 0.85 * f))
             fix = _correction(heard, settings)
-            if fix is None or renders >= _MAX_RENDERS:
+            if fix is None:
+                break
+            if renders >= _MAX_RENDERS:
+                log.warning("%s: still %.1f LUFS / %.1f dBTP after %d renders", source,
+                            heard.integrated, heard.true_peak, renders)
                 break
             log.info("%s: encoded at %.1f LUFS / %.1f dBTP, rendering again", source,
                      heard.integrated, heard.true_peak)
             plan = dataclasses.replace(
-                plan, comp_db=(plan.comp_db[0] + fix[0], *plan.comp_db[1:]),
-                ceiling_db=(plan.ceiling_db[0] + fix[1], *plan.ceiling_db[1:]))
+                plan, limit=True, comp_db=(plan.comp_db[0] + fix[0], *plan.comp_db[1:]),
+                ceiling_db=(min(plan.ceiling_db[0], 0.0) + fix[1], *plan.ceiling_db[1:]))
         encodings = []
         for fmt, path in zip(formats, paths):
             final = out_dir / f"{stem}.{fmt.ext}"
@@ -229,7 +246,8 @@ def _progress(cb: Callable[[float], None] | None, value: float) -> None:
 def _first_plan(ana: Analysis, settings: AudioSettings) -> _Plan:
     start = max(0.0, ana.start - _TRIM_KEEP_S) if ana.start > 0 else 0.0
     end = min(ana.duration, ana.end + _TRIM_KEEP_S) if ana.end < ana.duration else ana.duration
-    return _Plan(start=start, end=end, gain_db=settings.loudness - ana.loudness.integrated,
+    return _Plan(start=start, end=end, cut_end=end < ana.duration,
+                 gain_db=settings.loudness - ana.loudness.integrated,
                  comp_db=(), ceiling_db=())
 
 
@@ -253,8 +271,13 @@ def _expected_duration(plan: _Plan, clips: list, settings: AudioSettings) -> flo
 def _body_chain(plan: _Plan, n_ch: int, rate: int, settings: AudioSettings, *,
                 trim: bool = True) -> list[str]:
     chain = []
-    if trim and (plan.start > 0 or plan.end is not None):
-        chain += [f"atrim=start={plan.start:.6f}:end={plan.end:.6f}", "asetpts=PTS-STARTPTS"]
+    cuts = []
+    if trim and plan.start > 0:
+        cuts.append(f"start={plan.start:.6f}")
+    if trim and plan.cut_end:
+        cuts.append(f"end={plan.end:.6f}")
+    if cuts:
+        chain += [f"atrim={':'.join(cuts)}", "asetpts=PTS-STARTPTS"]
     chain += [convert_filter(n_ch), f"aresample={rate}", f"volume={plan.gain_db:.3f}dB"]
     body = plan.end - plan.start
     if settings.fade_in_ms > 0:
@@ -286,11 +309,23 @@ def _graph(plan: _Plan, clips: list, formats: tuple[Format, ...], n_ch: int,
     outs = "".join(f"[s{k}]" for k in range(len(formats)))
     parts.append(f"[{cur}]asplit={len(formats)}{outs}")
     for k, fmt in enumerate(formats):
-        limit = 10 ** (plan.ceiling_db[k] / 20)
-        parts.append(f"[s{k}]volume={plan.comp_db[k]:.3f}dB,"
-                     f"alimiter=limit={max(0.0625, min(1.0, limit)):.5f}:level=0:latency=1:"
-                     f"attack=5:release=50,aresample={fmt.rate or rate}[o{k}]")
+        chain = [f"volume={plan.comp_db[k]:.3f}dB"]
+        if plan.limit:
+            chain += _limiter(plan.ceiling_db[k], rate)
+        chain.append(f"aresample={fmt.rate or rate}:resampler=soxr")
+        parts.append(f"[s{k}]{','.join(chain)}[o{k}]")
     return ";".join(parts)
+
+
+def _limiter(ceiling_db: float, rate: int) -> list[str]:
+    """A true-peak limiter: ffmpeg's look-ahead ``alimiter`` (5 ms look-ahead,
+    50 ms release, no auto-gain, delay compensated) run at 4x the rate, so it
+    sees and holds the peaks that fall between the samples; soxr makes the
+    oversampling cheap."""
+    limit = max(0.0625, min(1.0, 10 ** (ceiling_db / 20)))
+    return [f"aresample={_OVERSAMPLE * rate}:resampler=soxr",
+            f"alimiter=limit={limit:.5f}:level=0:latency=1:attack=5:release=50",
+            f"aresample={rate}:resampler=soxr"]
 
 
 def _predict(source: Path, ffmpeg: str, duration: float, formats: tuple[Format, ...],
@@ -361,7 +396,8 @@ def _render(source: Path, ffmpeg: str, plan: _Plan, clips: list, formats: tuple[
     for k in range(1, len(formats)):  # names relative to cwd: nothing for tee to unescape
         args += ["-map", f"[o{k}]", *encoder_args(formats[k], settings, n_ch), paths[k].name]
     meter = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-f", main.stream_muxer,
-             "-i", "pipe:0", "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
+             "-i", "pipe:0", "-map", "0:a:0", "-af", "ebur128=framelog=quiet", "-f", "null", "-",
+             *true_peak_output()]
     log.debug("run: %s | %s", shlex.join(args), shlex.join(meter))
     try:
         enc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -381,9 +417,13 @@ def _render(source: Path, ffmpeg: str, plan: _Plan, clips: list, formats: tuple[
         raise AudioError(f"mastering failed: {last_error_line(b''.join(errors))}", path=source,
                          fix="check that the recording (and intro/outro) play in a player")
     try:
-        return parse_summary(met_err.decode("utf-8", "replace"))
-    except AudioError:  # the meter fell over; measure the file itself
-        return measure(paths[0], ffmpeg)
+        text = met_err.decode("utf-8", "replace")
+        heard = with_true_peak(parse_summary(text), text)
+        if heard.true_peak == heard.true_peak:  # not NaN
+            return heard
+    except AudioError:  # the meter fell over: measure the file itself
+        pass
+    return measure(paths[0], ffmpeg)
 
 
 def _read_progress(stream, total: float, on_progress: Callable[[float], None],

@@ -126,6 +126,20 @@ def parse_summary(text: str, path: Path | None = None) -> Loudness:
                     true_peak=float(peak.group(1)) if peak else float("nan"))
 
 
+def true_peak_output(pre: str = "") -> list[str]:
+    """ffmpeg output options for a second filter thread that reads the true
+    peak: 4x oversampling with soxr, then the sample peak (BS.1770 Annex 2)."""
+    chain = [f for f in (pre, "aresample=176400:resampler=soxr",
+                         "astats=measure_perchannel=none:measure_overall=Peak_level") if f]
+    return ["-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-"]
+
+
+def with_true_peak(loud: Loudness, text: str) -> Loudness:
+    """``loud`` with the true peak read from astats after true_peak_output."""
+    tp = re.findall(r"Peak level dB: (-?[\d.]+|-?inf)", text)
+    return dataclasses.replace(loud, true_peak=round(float(tp[-1]), 1) if tp else float("nan"))
+
+
 def convert_filter(channels: int) -> str:
     """The channel/sample-format conversion both passes share, so the gain
     measured in the first pass is the gain of exactly what gets encoded."""
@@ -143,19 +157,15 @@ def analyse(path: Path, ffmpeg: str, *, channels: int,
     chain = [convert_filter(channels), "ebur128=framelog=quiet"]
     if silence is not None:
         chain.append(f"silencedetect=n={silence[0]}dB:d={silence[1]}")
-    peak = [convert_filter(channels), "aresample=176400:resampler=soxr",
-            "astats=measure_perchannel=none:measure_overall=Peak_level"]
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1", "-i", str(path),
            "-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-",
-           "-map", "0:a:0", "-af", ",".join(peak), "-f", "null", "-"]
+           *true_peak_output(convert_filter(channels))]
     proc = _spawn(cmd, path)
     if proc.returncode != 0:
         raise AudioError(f"cannot be decoded ({last_error_line(proc.stderr)})",
                          path=path, fix=_FIX_READ)
     text = proc.stderr.decode("utf-8", "replace")
-    tp = re.findall(r"Peak level dB: (-?[\d.]+|-?inf)", text)
-    loud = dataclasses.replace(parse_summary(text, path),
-                               true_peak=round(float(tp[-1]), 1) if tp else float("nan"))
+    loud = with_true_peak(parse_summary(text, path), text)
     times = re.findall(rb"out_time_us=(\d+)", proc.stdout)
     duration = int(times[-1]) / 1e6 if times else 0.0
     start, end = 0.0, duration

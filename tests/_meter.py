@@ -27,9 +27,9 @@ class Decoded:
 
 def decode(path: Path, ffmpeg: str) -> Decoded:
     banner = subprocess.run([ffmpeg, "-hide_banner", "-i", str(path)], capture_output=True).stderr
-    m = re.search(rb"Audio: (\w+).*?, (\d+) Hz, (mono|stereo)", banner)
+    m = re.search(rb"Audio: (\w+).*?, (\d+) Hz, ([^,]+),", banner)
     assert m, banner.decode()
-    channels = 1 if m.group(3) == b"mono" else 2
+    channels = {b"mono": 1, b"stereo": 2, b"5.1": 6, b"5.1(side)": 6}[m.group(3)]
     raw = subprocess.run([ffmpeg, "-hide_banner", "-v", "error", "-i", str(path), "-f", "f32le",
                           "-c:a", "pcm_f32le", "pipe:1"], capture_output=True, check=True).stdout
     x = np.frombuffer(raw, dtype=np.float32).astype(np.float64).reshape(-1, channels)
