@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -62,7 +62,14 @@ class PageEpisode:
 def render_site(
     settings: Settings, episodes: Sequence[PageEpisode], *, feed_url: str, show_image_url: str
 ) -> dict[str, bytes]:
-    """Render every page of the site; keys are store keys.
+    """Every page of the site at once (see ``iter_site``)."""
+    return dict(iter_site(settings, episodes, feed_url=feed_url, show_image_url=show_image_url))
+
+
+def iter_site(
+    settings: Settings, episodes: Sequence[PageEpisode], *, feed_url: str, show_image_url: str
+) -> Iterator[tuple[str, bytes]]:
+    """Render every page of the site, one at a time; keys are store keys.
 
     ``episodes`` come newest first. Returns ``index.html``, ``page/<n>.html``
     for further front pages (``show.page_size`` episodes each), one
@@ -72,13 +79,12 @@ def render_site(
     show = settings.show
     site = {"show": show, "feed_url": feed_url, "show_image_url": show_image_url,
             "host_bio_html": Markup(render_markdown(show.host_bio or "", allow_html=show.allow_html))}
-    out: dict[str, bytes] = {}
     for i, pe in enumerate(episodes):
         newer = episodes[i - 1] if i > 0 else None
         older = episodes[i + 1] if i + 1 < len(episodes) else None
         page = _page(site, pe.path, pe.url)
         page.update(_episode_context(settings, pe, page["root"], feed_url, newer=newer, older=older))
-        out[pe.path] = _render(env, "episode.html", page)
+        yield pe.path, _render(env, "episode.html", page)
     size = max(1, show.page_size)
     pages = max(1, math.ceil(len(episodes) / size))
     for number in range(1, pages + 1):
@@ -93,11 +99,10 @@ def render_site(
             older_href=None if number == pages else f"{page['root']}page/{number + 1}.html",
             jsonld=_series_jsonld(show, feed_url, show_image_url),
         )
-        out[path] = _render(env, "index.html", page)
+        yield path, _render(env, "index.html", page)
     for name in _ASSETS:
         override = settings.root / "templates" / name
-        out[name] = (override if override.is_file() else _HERE / "static" / name).read_bytes()
-    return out
+        yield name, (override if override.is_file() else _HERE / "static" / name).read_bytes()
 
 
 def _environment(root: Path) -> jinja2.Environment:

@@ -33,7 +33,7 @@ from .errors import CastlineError, FeedError, Problems, StateError
 from .ingest import ingest
 from .model import Chapter, Encoding, Episode, MasteredAudio, Settings
 from .notes import render_markdown
-from .render import FEED_KEY, Built, feed_channel, feed_item, render_all, transcript_bytes
+from .render import FEED_KEY, Built, feed_channel, feed_item, iter_all, transcript_bytes
 from .state import LOCK_KEY, STATE_KEY, EpisodeRecord, State, dump_state, match_episodes, parse_state, with_published
 from .storage import Store, Upload, headers_for, make_upload, open_store
 from .transcript import Cue, read_transcript
@@ -168,9 +168,10 @@ def _publish(settings: Settings, *, only: tuple[str, ...], dry_run: bool, prune:
     hashes.save()
 
     objects[f"art/{show_art.name}"] = make_upload(f"art/{show_art.name}", show_art.path, show_art.sha256)
-    texts = render_all(settings, built, podcast_guid=podcast_guid, show_art_key=f"art/{show_art.name}")
-    for key, data_ in texts.items():
-        objects[key] = make_upload(key, data_)
+    for key, data_ in iter_all(settings, built, podcast_guid=podcast_guid, show_art_key=f"art/{show_art.name}"):
+        upload = make_upload(key, data_)
+        # keep the bytes only of what must be uploaded: memory stays flat as the show grows
+        objects[key] = upload if state.objects.get(key) != upload.sha256 else replace(upload, source=b"")
     warnings = _feed_warnings(settings, built, podcast_guid, f"art/{show_art.name}")
 
     known = dict(state.objects)

@@ -11,6 +11,7 @@ import html
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 import feeds
 from feeds.model import (FeedCategory, FeedChannel, FeedChapter, FeedEnclosure, FeedItem, FeedLink, FeedPerson,
@@ -50,28 +51,32 @@ def chapters_key(ep: Episode) -> str:
 
 def render_all(settings: Settings, built: list[Built], *, podcast_guid: str, show_art_key: str) -> dict[str, bytes]:
     """Feed, pages, chapters files: store key -> bytes. ``built`` in any order."""
+    return dict(iter_all(settings, built, podcast_guid=podcast_guid, show_art_key=show_art_key))
+
+
+def iter_all(settings: Settings, built: list[Built], *, podcast_guid: str,
+             show_art_key: str) -> Iterator[tuple[str, bytes]]:
+    """(store key, bytes) of the feed, chapters files and pages, one at a time,
+    so a show of thousands of episodes never holds all its pages at once."""
     base = settings.show.base_url
     newest_first = sorted(built, key=lambda b: (b.episode.date, b.episode.slug), reverse=True)
     notes = {b.guid: render_markdown(b.episode.body, allow_html=settings.show.allow_html) for b in built}
-    out: dict[str, bytes] = {}
     for b in newest_first:
         if b.chapters:
-            out[chapters_key(b.episode)] = feeds.chapters_json(
+            yield chapters_key(b.episode), feeds.chapters_json(
                 [_chapter(c) for c in b.chapters], title=b.episode.title, podcast_name=settings.show.title,
                 author=settings.show.author)
     channel = feed_channel(settings, podcast_guid, show_art_key)
     items = [feed_item(settings, b, notes[b.guid]) for b in newest_first]
-    out[FEED_KEY] = feeds.render_feed(channel, items)
+    yield FEED_KEY, feeds.render_feed(channel, items)
+    del items
     page_eps = [pages.PageEpisode(
         episode=b.episode, url=base + page_key(b.episode), path=page_key(b.episode), audio_url=base + b.media_key,
         audio_mime=b.media.main.mime, audio_size=b.media.main.size, duration=b.media.duration,
         image_url=base + (b.art_key or show_art_key), chapters_url=base + chapters_key(b.episode) if b.chapters else None,
         transcript_url=base + b.transcript_key if b.transcript_key else None, transcript=b.transcript,
         notes_html=notes[b.guid]) for b in newest_first]
-    for key, data in pages.render_site(settings, page_eps, feed_url=settings.feed_url,
-                                       show_image_url=base + show_art_key).items():
-        out[key] = data
-    return out
+    yield from pages.iter_site(settings, page_eps, feed_url=settings.feed_url, show_image_url=base + show_art_key)
 
 
 def feed_channel(settings: Settings, podcast_guid: str, show_art_key: str) -> FeedChannel:
