@@ -27,6 +27,24 @@ def sample_show(tmp_path: Path) -> Path:
     return show
 
 
+@pytest.fixture(scope="session")
+def published_sample(tmp_path_factory) -> Path:
+    """The sample show published once for the whole session, the way a host
+    does it: ``castline publish`` in a fresh process. Tests that change it
+    must work on a ``clone`` (tests._published) of it."""
+    import subprocess
+
+    from tests._published import copy_sample
+
+    show = copy_sample(tmp_path_factory.mktemp("published") / "show")
+    proc = subprocess.run([sys.executable, "-m", "cli", "publish", "--workspace", str(show)], capture_output=True,
+                          text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert f"feed:  {show / 'public' / 'feed.xml'}" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    return show
+
+
 @dataclass
 class CliResult:
     code: int

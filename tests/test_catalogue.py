@@ -27,8 +27,8 @@ AUDIO_FIX = "export it again as WAV, FLAC, MP3, M4A or Ogg and check that it pla
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    return publish_once(tmp_path_factory.mktemp("catalogue") / "show")
+def base(published_sample: Path) -> Path:
+    return published_sample
 
 
 @pytest.fixture

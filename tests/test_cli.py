@@ -22,8 +22,8 @@ INTERRUPTED = "interrupted: the published show is as it was; run the command aga
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    return publish_once(tmp_path_factory.mktemp("cli") / "show")
+def base(published_sample: Path) -> Path:
+    return published_sample
 
 
 @pytest.fixture

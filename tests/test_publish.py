@@ -30,23 +30,8 @@ def decoded_seconds(path: Path) -> float:
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    """The sample show published once through the CLI (module-wide: mastering is the slow part)."""
-    import sys
-
-    from tests.conftest import REPO, SHOW_PARTS
-
-    show = tmp_path_factory.mktemp("pub") / "show"
-    show.mkdir()
-    for part in SHOW_PARTS:
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, show / part)
-    proc = subprocess.run([sys.executable, "-m", "cli", "publish", "--workspace", str(show)], capture_output=True,
-                          text=True, cwd=REPO)
-    assert proc.returncode == 0, proc.stderr
-    assert f"feed:  {show / 'public' / 'feed.xml'}" in proc.stdout
-    assert "Traceback" not in proc.stderr
-    return show
+def published(published_sample: Path) -> Path:
+    return published_sample
 
 
 def test_publish_writes_feed_pages_and_media(published: Path) -> None:

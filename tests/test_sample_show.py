@@ -29,16 +29,8 @@ EP1 = "episodes/001-lets-take-this-offline.html"
 
 
 @pytest.fixture(scope="module")
-def show(tmp_path_factory) -> Path:
-    show = tmp_path_factory.mktemp("sample") / "show"
-    show.mkdir()
-    for part in SHOW_PARTS:
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, show / part)
-    proc = subprocess.run([sys.executable, "-m", "cli", "publish", "--workspace", str(show)], capture_output=True,
-                          text=True, cwd=REPO)
-    assert proc.returncode == 0, proc.stderr
-    return show
+def show(published_sample: Path) -> Path:
+    return published_sample
 
 
 @pytest.fixture(scope="module")
