@@ -12,7 +12,7 @@ The episode is never held in memory as PCM; it streams through ffmpeg:
    after 4x oversampling (``loudness.analyse``);
 2. **predict the codec shift**, beside 1 on the other core: a lossy encoder
    changes loudness and peaks a little (LAME at 128k: about -0.5 LU on
-   bright speech, and up to +0.7 dB of true peak), so three 10-second
+   bright speech, and up to +0.7 dB of true peak), so three 6-second
    excerpts go through the same chain and each encoder, and the difference
    is folded into the gain and the limiter ceiling;
 3. **render** (one decode, one encode per format): trim, gain, intro/outro,
@@ -55,7 +55,7 @@ log = logging.getLogger("castline.audio")
 _TOLERANCE_LU = 0.3  # re-render if the encoded file is further than this from target
 _TP_MARGIN_DB = 0.5  # limiter ceiling sits this far under the predicted codec overshoot
 _TRIM_KEEP_S = 0.1  # silence kept before the first and after the last sound
-_EXCERPT_S = 10.0
+_EXCERPT_S = 6.0  # three excerpts this long predict the codec shift
 _OVERSAMPLE = 4  # BS.1770's true-peak rate: the limiter sees what a DAC will make
 _MAX_RENDERS = 3
 
@@ -332,7 +332,7 @@ def _predict(source: Path, ffmpeg: str, duration: float, formats: tuple[Format, 
              settings: AudioSettings, n_ch: int, tmp: Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Each encoder's loudness and true-peak shift, measured on excerpts.
 
-    Up to three 10-second windows are levelled to the target on their own,
+    Up to three 6-second windows are levelled to the target on their own,
     go through the same chain and limiter, and then both into a PCM file and
     through each encoder. Returns per format the gain that gives back what
     the encoder took away, and the limiter ceiling lowered by the peak it
