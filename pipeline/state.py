@@ -112,7 +112,7 @@ def match_episodes(episodes: list[Episode], state: State, podcast_guid: str,
             if record is not None and record.guid != ep.guid and pinned is None:
                 problems.append(StateError(
                     f"guid {ep.guid!r} would replace the published guid {record.guid!r}",
-                    path=str(ep.notes_path.name), field="guid",
+                    path=f"show_notes/{ep.notes_path.name}", field="guid",
                     fix=f"set `guid: {record.guid}` or remove the field; a published GUID never changes"))
                 continue
             record = pinned

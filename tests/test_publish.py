@@ -125,3 +125,31 @@ def test_drafts_and_future_episodes_stay_out(published: Path, tmp_path: Path) ->
     later = publish(load_settings(show), now=datetime(3000, 1, 1, tzinfo=timezone.utc))
     assert {e.slug: e.state for e in later.episodes}["004-future"] == "new"
     assert "004-future" in (show / "public" / "feed.xml").read_text()
+
+
+def test_a_publish_that_would_change_a_published_guid_is_refused(published: Path, tmp_path: Path, run_cli) -> None:
+    show = tmp_path / "show"
+    shutil.copytree(published, show)
+    before = (show / "public" / "feed.xml").read_bytes()
+    published_guid = guids(show)["1"]
+    notes = show / "show_notes" / "001-lets-take-this-offline.md"
+    notes.write_text(notes.read_text().replace("number: 1\n", "number: 1\nguid: a-brand-new-guid\n"))
+    result = run_cli("publish", "--workspace", str(show))
+    assert result.code == 1
+    assert result.stderr.strip() == (
+        f"error: show_notes/001-lets-take-this-offline.md: guid: guid 'a-brand-new-guid' would replace the published guid "
+        f"'{published_guid}'; set `guid: {published_guid}` or remove the field; a published GUID never changes")
+    assert (show / "public" / "feed.xml").read_bytes() == before
+
+
+def test_the_podcast_guid_is_kept_when_the_feed_moves(published: Path, tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    shutil.copytree(published, show)
+    channel_guid = etree.parse(str(show / "public" / "feed.xml")).findtext("channel/podcast:guid", namespaces=NS)
+    config = show / "config.toml"
+    config.write_text(config.read_text().replace("https://podcast.example.com/", "https://new-home.example.org/pod/"))
+    publish(load_settings(show))
+    feed = etree.parse(str(show / "public" / "feed.xml"))
+    assert feed.findtext("channel/podcast:guid", namespaces=NS) == channel_guid
+    assert feed.find("channel/item/enclosure").get("url").startswith("https://new-home.example.org/pod/media/")
+    assert guids(show) == guids(published)
