@@ -124,11 +124,11 @@ class _Clip:
     gain_db: float
 
 
-def prepare_clip(path: Path, ffmpeg: str, out: Path, n_ch: int, rate: int,
-                 target: float) -> _Clip:
-    """Decode a short intro/outro with pydub (from PCM ffmpeg decodes, as
-    there is no ffprobe for pydub to call) and measure it with pyloudnorm, so
-    the show's jingle plays at the same loudness as the episode."""
+def _prepare_clip(path: Path, ffmpeg: str, out: Path, n_ch: int, settings: AudioSettings) -> _Clip:
+    """Load a short intro/outro with pydub (from PCM that ffmpeg decodes, as
+    there is no ffprobe for pydub to call), strip the silence a jingle file
+    often carries at its ends (so a crossfade overlaps sound, not silence),
+    and measure it with pyloudnorm, so it plays at the episode's loudness."""
     import warnings
 
     import numpy as np
@@ -137,7 +137,9 @@ def prepare_clip(path: Path, ffmpeg: str, out: Path, n_ch: int, rate: int,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
 
+    rate = settings.sample_rate
     probe(path, ffmpeg)
     cmd = [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0",
            "-af", f"{convert_filter(n_ch)},aresample={rate}", "-f", "s32le", "-c:a", "pcm_s32le",
@@ -147,14 +149,19 @@ def prepare_clip(path: Path, ffmpeg: str, out: Path, n_ch: int, rate: int,
         raise AudioError(f"cannot be decoded ({last_error_line(proc.stderr)})", path=path,
                          fix="export the intro/outro again as WAV or FLAC")
     seg = AudioSegment(data=proc.stdout, sample_width=4, frame_rate=rate, channels=n_ch)
+    if settings.trim_silence:
+        head = detect_leading_silence(seg, settings.silence_threshold, chunk_size=5)
+        tail = detect_leading_silence(seg.reverse(), settings.silence_threshold, chunk_size=5)
+        if head + tail < len(seg):
+            seg = seg[head: len(seg) - tail]
     samples = np.asarray(seg.get_array_of_samples(), dtype=np.float64).reshape(-1, n_ch) / 2**31
     try:
         level = pyloudnorm.Meter(rate).integrated_loudness(samples)
     except ValueError:  # shorter than one 400 ms gating block
         level = float("-inf")
-    gain = target - level if np.isfinite(level) else 0.0
+    gain = settings.loudness - level if np.isfinite(level) else 0.0
     seg.export(out, format="wav")
-    return _Clip(path=out, duration=len(seg) / 1000.0, gain_db=gain)
+    return _Clip(path=out, duration=seg.frame_count() / rate, gain_db=gain)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -201,8 +208,8 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
                 comp = (0.0,) * len(formats)
                 ceiling = (settings.true_peak - _TP_MARGIN_DB,) * len(formats)
         _progress(on_progress, 0.15)
-        clips = [prepare_clip(p, ffmpeg, tmp / f"{n}.wav", n_ch, settings.sample_rate, settings.loudness)
-                 if p else None for n, p in (("intro", settings.intro), ("outro", settings.outro))]
+        clips = [_prepare_clip(p, ffmpeg, tmp / f"{n}.wav", n_ch, settings) if p else None
+                 for n, p in (("intro", settings.intro), ("outro", settings.outro))]
         plan = dataclasses.replace(_first_plan(ana, settings), comp_db=comp, ceiling_db=ceiling)
         peak = ana.loudness.true_peak + plan.gain_db + max(comp)
         plan = dataclasses.replace(plan, limit=any(clips) or not peak < min(ceiling) - 1.0)

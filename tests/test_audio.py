@@ -98,8 +98,9 @@ def test_trim_intro_outro_crossfade_and_fades(tmp_path):
     body = np.concatenate([np.zeros(rate), speech, np.zeros(int(1.5 * rate))])
     src = write_pcm(tmp_path / "ep.wav", FF, body, rate)
     t = np.arange(2 * rate) / rate
-    intro = write_pcm(tmp_path / "intro.flac", FF, 0.5 * np.sin(2 * np.pi * 440 * t), rate,
-                      ["-c:a", "flac"])
+    # the jingle file carries 0.5 s of silence at its head: it is stripped
+    jingle = np.concatenate([np.zeros(rate // 2), 0.5 * np.sin(2 * np.pi * 440 * t)])
+    intro = write_pcm(tmp_path / "intro.flac", FF, jingle, rate, ["-c:a", "flac"])
     outro = write_pcm(tmp_path / "outro.wav", FF, 0.05 * np.sin(2 * np.pi * 330 * t[: int(1.5 * rate)]),
                       rate)
     settings = AudioSettings(intro=intro, outro=outro, crossfade_ms=300, fade_in_ms=200,
@@ -234,3 +235,11 @@ def test_a_wrong_prediction_is_corrected_from_the_encoded_file(sources, tmp_path
     result = audio.master(sources["quiet_mono"], tmp_path, NO_TRIM, stem="c")
     assert len(renders) >= 2
     assert_on_target(result.main.path, NO_TRIM, channels=1, rate=44100, duration=6.0)
+
+
+def test_a_bad_intro_is_named_not_the_episode(sources, tmp_path):
+    intro = _text(tmp_path / "intro.mp3")
+    with pytest.raises(AudioError) as err:
+        audio.master(sources["hot_stereo"], tmp_path / "out", AudioSettings(intro=intro), stem="x")
+    assert str(intro) in str(err.value) and str(sources["hot_stereo"]) not in str(err.value)
+    assert not list((tmp_path / "out").glob("x.*"))
