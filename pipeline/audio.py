@@ -58,6 +58,7 @@ _TRIM_KEEP_S = 0.1  # silence kept before the first and after the last sound
 _EXCERPT_S = 6.0  # three excerpts this long predict the codec shift
 _OVERSAMPLE = 4  # BS.1770's true-peak rate: the limiter sees what a DAC will make
 _MAX_RENDERS = 3
+_MAX_GAIN_DB = 35.0  # a recording this far under target is a muted or unplugged microphone
 
 
 def cache_key(source_sha256: str, settings: AudioSettings, intro_sha256: str | None = None,
@@ -207,6 +208,10 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
                 log.warning("%s: codec shift not predicted (%s)", source, exc)
                 comp = (0.0,) * len(formats)
                 ceiling = (settings.true_peak - _TP_MARGIN_DB,) * len(formats)
+        if settings.loudness - ana.loudness.integrated > _MAX_GAIN_DB:
+            raise AudioError(f"is too quiet to master ({ana.loudness.integrated:.1f} LUFS: more "
+                             f"than +{_MAX_GAIN_DB:.0f} dB would mostly raise noise)", path=source,
+                             fix="check the microphone or the export level and record again")
         _progress(on_progress, 0.15)
         clips = [_prepare_clip(p, ffmpeg, tmp / f"{n}.wav", n_ch, settings) if p else None
                  for n, p in (("intro", settings.intro), ("outro", settings.outro))]

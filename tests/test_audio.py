@@ -177,12 +177,17 @@ def _silent(p: Path) -> Path:
     return write_pcm(p, FF, np.zeros(3 * 44100, dtype=np.float32), 44100)
 
 
+def _nearly_silent(p: Path) -> Path:  # a -50 dBFS whine, -53 LUFS: +37 dB would be noise
+    return write_pcm(p, FF, 0.0033 * np.sin(2 * np.pi * 1000 * np.arange(3 * 44100) / 44100), 44100)
+
+
 @pytest.mark.parametrize("make, name, words", [
     (_zero_bytes, "empty.mp3", "empty"),
     (_text, "notes.mp3", "not audio"),
     (_corrupt, "broken.wav", "not audio"),
     (_no_audio, "cover.png", "no audio stream"),
     (_silent, "silent.wav", "silent"),
+    (_nearly_silent, "hum.wav", "too quiet"),
 ])
 def test_bad_audio_raises_one_clear_line_naming_the_file(tmp_path, make, name, words):
     src = make(tmp_path / name)
