@@ -245,9 +245,10 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
     _progress(on_progress, 1.0)
     main = encodings[0]
     dur, rate, chans = _stream_facts(main.path)
+    intro = clips[0].duration - _crossfade(settings, clips[0], plan) if clips[0] else 0.0
     return MasteredAudio(main=main, duration=dur, channels=chans, sample_rate=rate,
                          input_loudness=ana.loudness, output_loudness=heard,
-                         alternates=tuple(encodings[1:]))
+                         alternates=tuple(encodings[1:]), offset=round(intro - plan.start, 4))
 
 
 def _progress(cb: Callable[[float], None] | None, value: float) -> None:
@@ -276,8 +277,14 @@ def _expected_duration(plan: _Plan, clips: list, settings: AudioSettings) -> flo
     total = plan.end - plan.start
     for clip in clips:
         if clip is not None:
-            total += clip.duration - settings.crossfade_ms / 1000
+            total += clip.duration - _crossfade(settings, clip, plan)
     return max(total, 0.001)
+
+
+def _crossfade(settings: AudioSettings, clip: _Clip, plan: _Plan) -> float:
+    """Seconds of overlap between a clip and the episode: as configured, but
+    never more than half of either (acrossfade cannot overlap more)."""
+    return min(settings.crossfade_ms / 1000, clip.duration / 2, (plan.end - plan.start) / 2)
 
 
 def _body_chain(plan: _Plan, n_ch: int, rate: int, settings: AudioSettings, *,
@@ -290,7 +297,8 @@ def _body_chain(plan: _Plan, n_ch: int, rate: int, settings: AudioSettings, *,
         cuts.append(f"end={plan.end:.6f}")
     if cuts:
         chain += [f"atrim={':'.join(cuts)}", "asetpts=PTS-STARTPTS"]
-    chain += [convert_filter(n_ch), f"aresample={rate}", f"volume={plan.gain_db:.3f}dB"]
+    chain += [convert_filter(n_ch), f"aresample={rate}:resampler=soxr",
+              f"volume={plan.gain_db:.3f}dB"]
     body = plan.end - plan.start
     if settings.fade_in_ms > 0:
         chain.append(f"afade=t=in:d={settings.fade_in_ms / 1000:.3f}")
@@ -310,10 +318,10 @@ def _graph(plan: _Plan, clips: list, formats: tuple[Format, ...], n_ch: int,
     for where, clip in zip(("intro", "outro"), clips):
         if clip is None:
             continue
-        parts.append(f"[{idx}:a:0]{convert_filter(n_ch)},aresample={rate},"
+        parts.append(f"[{idx}:a:0]{convert_filter(n_ch)},aresample={rate}:resampler=soxr,"
                      f"volume={clip.gain_db:.3f}dB[{where}]")
         pair = f"[{where}][{cur}]" if where == "intro" else f"[{cur}][{where}]"
-        xf = settings.crossfade_ms / 1000
+        xf = _crossfade(settings, clip, plan)
         join = f"acrossfade=d={xf:.3f}:c1=tri:c2=tri" if xf > 0 else "concat=n=2:v=0:a=1"
         parts.append(f"{pair}{join}[j{idx}]")
         cur = f"j{idx}"

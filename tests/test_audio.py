@@ -62,6 +62,7 @@ def test_master_reaches_loudness_and_true_peak(sources, tmp_path, case, channels
     expected = decode(src, FF).duration
     assert_on_target(result.main.path, NO_TRIM, channels=channels, rate=44100, duration=expected)
     assert (result.channels, result.sample_rate) == (channels, 44100)
+    assert result.offset == 0.0  # no intro, nothing trimmed: recording time is master time
     assert abs(result.duration - decode(result.main.path, FF).duration) <= 0.05
     # the reported loudness is a measurement of the file, not of the plan
     d = decode(result.main.path, FF)
@@ -109,6 +110,8 @@ def test_trim_intro_outro_crossfade_and_fades(tmp_path):
     keep = 2 * 0.1  # castline keeps 100 ms of air at each trimmed end
     expected = 2.0 + (4.0 + keep) + 1.5 - 2 * 0.3
     assert_on_target(result.main.path, settings, channels=1, rate=44100, duration=expected)
+    # a chapter at 0:01 of the recording (where speech starts) is at 0:01.8 in the master
+    assert abs(result.offset - (2.0 - 0.3 - (1.0 - 0.1))) <= 0.03, result.offset
     out = decode(result.main.path, FF).samples[:, 0]
     # the intro (440 Hz) opens the episode: its first second is that tone
     head = out[: rate]
