@@ -296,6 +296,10 @@ def _interrupted() -> None:
 
 def main() -> None:
     """Entry point: run the app; turn every castline error into one line."""
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG if os.environ.get("CASTLINE_DEBUG") else logging.WARNING,
+                        format="warning: %(message)s", stream=sys.stderr)
     try:
         code = app(standalone_mode=False)
     except CastlineError as exc:

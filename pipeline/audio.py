@@ -229,8 +229,10 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
             if fix is None:
                 break
             if renders >= _MAX_RENDERS:
-                log.warning("%s: still %.1f LUFS / %.1f dBTP after %d renders", source,
-                            heard.integrated, heard.true_peak, renders)
+                in_spec = (abs(heard.integrated - settings.loudness) <= 0.5
+                           and heard.true_peak <= settings.true_peak + 0.1)
+                log.log(logging.INFO if in_spec else logging.WARNING, "%s: %.1f LUFS / %.1f dBTP after %d renders",
+                        source, heard.integrated, heard.true_peak, renders)
                 break
             log.info("%s: encoded at %.1f LUFS / %.1f dBTP, rendering again", source,
                      heard.integrated, heard.true_peak)

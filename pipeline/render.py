@@ -8,7 +8,7 @@ here reads the clock: the same inputs give the same bytes.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
@@ -71,7 +71,7 @@ def iter_all(settings: Settings, built: list[Built], *, podcast_guid: str,
     yield FEED_KEY, feeds.render_feed(channel, items)
     del items
     page_eps = [pages.PageEpisode(
-        episode=b.episode, url=base + page_key(b.episode), path=page_key(b.episode), audio_url=base + b.media_key,
+        episode=replace(b.episode, chapters=b.chapters), url=base + page_key(b.episode), path=page_key(b.episode), audio_url=base + b.media_key,
         audio_mime=b.media.main.mime, audio_size=b.media.main.size, duration=b.media.duration,
         image_url=base + (b.art_key or show_art_key), chapters_url=base + chapters_key(b.episode) if b.chapters else None,
         transcript_url=base + b.transcript_key if b.transcript_key else None, transcript=b.transcript,
