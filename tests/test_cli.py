@@ -305,3 +305,14 @@ def test_ctrl_c_is_one_line_and_exit_130(show: Path, run_cli, monkeypatch) -> No
     result = run_cli("check", "--no-store", "--workspace", str(show))
     assert result.code == 130
     assert result.stderr.splitlines() == [INTERRUPTED]
+
+
+def test_quickstart_is_two_commands_and_ci_runs_the_second() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.splitlines() if line.strip()]
+    assert len(commands) == 2
+    assert commands[0].endswith("castline publish")
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    assert ci[-1] == commands[1]
