@@ -45,6 +45,15 @@ def published_sample(tmp_path_factory) -> Path:
     return show
 
 
+@pytest.fixture
+def published_copy(published_sample: Path, tmp_path: Path) -> Path:
+    """A private copy of the published sample show (cache and public/ too),
+    for tests that change it."""
+    from tests._published import clone
+
+    return clone(published_sample, tmp_path / "show")
+
+
 @dataclass
 class CliResult:
     code: int

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests._published import assert_consistent, clone, feed_items, publish_once, snapshot
+from tests._published import assert_consistent, feed_items, snapshot
 
 NOTES1 = "show_notes/001-lets-take-this-offline.md"
 NOTES2 = "show_notes/002-mailbag-better-offsites.md"
@@ -26,14 +26,9 @@ MP3_2 = "episodes/002-mailbag-better-offsites.mp3"
 AUDIO_FIX = "export it again as WAV, FLAC, MP3, M4A or Ogg and check that it plays"
 
 
-@pytest.fixture(scope="module")
-def base(published_sample: Path) -> Path:
-    return published_sample
-
-
 @pytest.fixture
-def show(base: Path, tmp_path: Path) -> Path:
-    return clone(base, tmp_path / "show")
+def show(published_copy: Path) -> Path:
+    return published_copy
 
 
 def edit(show: Path, name: str, old: str, new: str) -> None:

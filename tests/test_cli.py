@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from tests._published import STATE, assert_consistent, clone, feed_items, publish_once, snapshot
+from tests._published import STATE, assert_consistent, feed_items, snapshot
 from tests._showfiles import tone
 from tests.conftest import REPO
 
@@ -21,14 +21,9 @@ NOTES2 = "show_notes/002-mailbag-better-offsites.md"
 INTERRUPTED = "interrupted: the published show is as it was; run the command again to finish"
 
 
-@pytest.fixture(scope="module")
-def base(published_sample: Path) -> Path:
-    return published_sample
-
-
 @pytest.fixture
-def show(base: Path, tmp_path: Path) -> Path:
-    return clone(base, tmp_path / "show")
+def show(published_copy: Path) -> Path:
+    return published_copy
 
 
 def add_episode(show: Path, slug: str, number: int, *, seconds: float = 2.0, extra: str = "",

@@ -214,26 +214,32 @@ def test_local_state_is_a_compare_and_swap(tmp_path):
     assert store.read_state(key) == (b'{"v": 2}', etag2)
 
 
-def test_local_racing_state_writers_exactly_one_wins(tmp_path):
-    store = LocalStore(tmp_path / "public")
+def assert_one_racing_writer_wins(store, writers: int) -> None:
+    """``writers`` threads write the state from the same etag at once:
+    exactly one write lands, and the state is that writer's, whole."""
     key = ".castline/state.json"
     base = store.write_state(key, b"{}", expected_etag=None)
-    results = []
+    won, barrier = [], threading.Barrier(writers)
 
     def writer(n):
+        barrier.wait()
         try:
             store.write_state(key, json.dumps({"n": n}).encode(), expected_etag=base)
-            results.append(n)
+            won.append(n)
         except StateError:
             pass
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(results) == 1
-    assert json.loads(store.read_state(key)[0]) == {"n": results[0]}
+    assert len(won) == 1, won
+    assert json.loads(store.read_state(key)[0]) == {"n": won[0]}
+
+
+def test_local_racing_state_writers_exactly_one_wins(tmp_path):
+    assert_one_racing_writer_wins(LocalStore(tmp_path / "public"), 8)
 
 
 def test_local_lock_excludes_a_second_publish_and_is_released(tmp_path):
@@ -481,26 +487,7 @@ def test_s3_state_is_a_conditional_write(s3_env):
 
 @pytest.mark.s3
 def test_s3_racing_state_writers_exactly_one_wins(s3_env):
-    store = _s3_store(s3_env)
-    key = ".castline/state.json"
-    base = store.write_state(key, b"{}", expected_etag=None)
-    won, barrier = [], threading.Barrier(6)
-
-    def writer(n):
-        barrier.wait()
-        try:
-            store.write_state(key, json.dumps({"n": n}).encode(), expected_etag=base)
-            won.append(n)
-        except StateError:
-            pass
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(won) == 1, won
-    assert json.loads(store.read_state(key)[0]) == {"n": won[0]}
+    assert_one_racing_writer_wins(_s3_store(s3_env), 6)
 
 
 @pytest.mark.s3
