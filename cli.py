@@ -44,18 +44,26 @@ def _settings(workspace: Path):
 
 
 class _RichProgress:
-    """Progress bars on a terminal; silent when output is piped or --json."""
+    """Progress bars on a terminal; silent when output is piped or --json.
+    Uploads show bytes and rate; mastering shows the share done."""
 
     def __init__(self, console: Console) -> None:
-        from rich.progress import (BarColumn, DownloadColumn, Progress, TaskProgressColumn, TextColumn,
-                                   TimeRemainingColumn, TransferSpeedColumn)
+        from rich.filesize import decimal
+        from rich.progress import BarColumn, Progress, ProgressColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+        from rich.text import Text
 
-        self.bytes_columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+        class Transfer(ProgressColumn):
+            def render(self, task) -> Text:
+                if not task.fields.get("bytes"):
+                    return Text("")
+                rate = f"{decimal(int(task.speed))}/s" if task.speed else ""
+                return Text(f"{decimal(int(task.completed))}/{decimal(int(task.total or 0))} {rate}")
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), Transfer(),
                                  TimeRemainingColumn(), console=console, transient=True)
 
     def step(self, label: str, total: float) -> Callable[[float], None]:
-        task = self.progress.add_task(label, total=total or 1)
+        task = self.progress.add_task(label, total=total or 1, bytes=label.startswith("Uploading"))
         return lambda amount: self.progress.advance(task, amount)
 
     def note(self, message: str) -> None:
