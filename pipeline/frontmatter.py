@@ -53,7 +53,7 @@ def read_notes(path: Path, display: Path) -> Notes:
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == fence)
     except StopIteration:
-        raise NotesError(f"the front matter is never closed", path=display, line=1,
+        raise NotesError("the front matter is never closed", path=display, line=1,
                          fix=f"add a line '{fence}' after the last field") from None
     source = "\n".join(lines[1:end])
     if fence == "---":

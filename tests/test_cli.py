@@ -133,7 +133,7 @@ def _wrap(monkeypatch, target: str, n: int) -> None:
 
 
 @pytest.mark.parametrize("target,n,feed_kept", [
-    ("pipeline.publish:master_cached", 1, True),  # while mastering (on a worker thread)
+    ("pipeline.episodes:master_cached", 1, True),  # while mastering (on a worker thread)
     ("pipeline.localstore:LocalStore.put_many", 1, True),  # before any media is written
     ("pipeline.localstore:LocalStore._atomic_write", 2, True),  # between two media files
     ("pipeline.localstore:LocalStore.put_many", 2, True),  # media in, pages not yet

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import posixpath
 from html.parser import HTMLParser
-from pathlib import Path
 
 import lxml.html
 import pytest
