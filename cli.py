@@ -91,7 +91,8 @@ def _json_default(value: object) -> object:
 
 
 def _print_json(data: object) -> None:
-    out.print_json(json.dumps(data, default=_json_default, ensure_ascii=False))
+    """Plain JSON for scripts: no colour, no pretty-printer holding it twice."""
+    sys.stdout.write(json.dumps(data, default=_json_default, ensure_ascii=False, indent=1) + "\n")
 
 
 def _problems(problems) -> None:
