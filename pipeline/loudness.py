@@ -176,6 +176,9 @@ def analyse(path: Path, ffmpeg: str, *, channels: int,
             start = ends[0]
         if starts and (len(ends) < len(starts) or ends[-1] >= duration - 0.02):
             end = starts[-1]
+    if duration < 0.05:
+        raise AudioError("has no audio ffmpeg can decode (the file may be cut off or damaged)", path=path,
+                         fix=_FIX_READ)
     if loud.integrated <= SILENT_LUFS + 0.1 or math.isinf(loud.true_peak) or end <= start:
         raise AudioError("is silent throughout (nothing above the loudness gate)", path=path,
                          fix="check the recording: the microphone may have been muted")

@@ -184,8 +184,19 @@ def _nearly_silent(p: Path) -> Path:  # a -50 dBFS whine, -53 LUFS: +37 dB would
     return write_pcm(p, FF, 0.0033 * np.sin(2 * np.pi * 1000 * np.arange(3 * 44100) / 44100), 44100)
 
 
+def _damaged_flac(p: Path) -> Path:  # a good header, then noise: ffmpeg decodes nothing and says nothing
+    import os
+    import subprocess
+
+    subprocess.run([FF, "-v", "error", "-f", "lavfi", "-i", "sine=d=3", "-c:a", "flac", str(p)], check=True)
+    data = p.read_bytes()
+    p.write_bytes(data[:200] + os.urandom(len(data) - 200))
+    return p
+
+
 @pytest.mark.parametrize("make, name, words", [
     (_zero_bytes, "empty.mp3", "empty"),
+    (_damaged_flac, "damaged.flac", "no audio ffmpeg can decode"),
     (_text, "notes.mp3", "not audio"),
     (_corrupt, "broken.wav", "not audio"),
     (_no_audio, "cover.png", "no audio stream"),
