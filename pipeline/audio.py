@@ -50,7 +50,7 @@ from .model import AudioSettings, Loudness, MasteredAudio
 __all__ = ["AUDIO_VERSION", "FORMATS", "Format", "SourceInfo", "cache_key", "convert_filter",
            "encoder_args", "master", "measure", "prepare_clip", "probe"]
 
-AUDIO_VERSION = "1"  # bump when the mastering chain changes what it outputs
+AUDIO_VERSION = "2"  # bump when the mastering chain changes what it outputs
 log = logging.getLogger("castline.audio")
 
 _TOLERANCE_LU = 0.3  # re-render if the encoded file is further than this from target
