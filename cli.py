@@ -66,9 +66,6 @@ class _RichProgress:
         task = self.progress.add_task(label, total=total or 1, bytes=label.startswith("Uploading"))
         return lambda amount: self.progress.advance(task, amount)
 
-    def note(self, message: str) -> None:
-        self.progress.console.print(message)
-
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[object | None]:

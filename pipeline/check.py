@@ -27,10 +27,11 @@ from . import art
 from .errors import CastlineError, FeedError, Problems
 from .ffmpeg import find_ffmpeg
 from .ingest import ingest
-from .model import Encoding, Episode, MasteredAudio, Settings
+from .episodes import estimated_media
+from .model import Episode, Settings
 from .notes import render_markdown
 from .render import Built, feed_channel, feed_item
-from .storage import headers_for, open_store
+from .storage import open_store
 from .transcript import Cue, read_transcript
 
 CONFIG = "config.toml"
@@ -86,7 +87,7 @@ def check(settings: Settings, *, now: datetime | None = None, check_store: bool 
 
     podcast_guid = settings.show.podcast_guid or feeds.podcast_guid(settings.feed_url)
     channel = feed_channel(settings, podcast_guid, SHOW_ART_KEY)
-    for problem in _feed_rules(channel, items, notes_of):
+    for problem in feed_rules(channel, items, notes_of):
         if problem.severity == "warning":
             warnings.append(str(problem.error))
         elif problem.error.path in per_notes:
@@ -112,7 +113,7 @@ def _check_episode(settings: Settings, ep: Episode, ffmpeg: str) -> tuple[Built 
     try:
         info = _probe(ep.audio_path, ffmpeg)
     except CastlineError as exc:
-        problems.append(_relative(exc, root))
+        problems.append(exc.relative_to(root))
     if ep.image is not None:
         problems.extend(_attempt(root, lambda: art.check_art(ep.image)))
     cues: tuple[Cue, ...] = ()
@@ -120,7 +121,7 @@ def _check_episode(settings: Settings, ep: Episode, ffmpeg: str) -> tuple[Built 
         try:
             cues = read_transcript(ep.transcript)
         except CastlineError as exc:
-            problems.append(_relative(exc, root))
+            problems.append(exc.relative_to(root))
     if info is None:
         return None, problems
     return _stand_in(settings, ep, info.duration, cues), problems
@@ -136,28 +137,20 @@ def _stand_in(settings: Settings, ep: Episode, duration: float, cues: tuple[Cue,
     """The episode as publish would build it, with the encoded size estimated
     from the bitrate: close enough for every feed rule, and nothing encoded."""
     a = settings.audio
-
-    def encoding(fmt: str) -> Encoding:
-        size = max(1, round(duration * a.bitrate * 1000 / 8))
-        return Encoding(path=ep.audio_path, format=fmt, mime=headers_for(f"x.{fmt}")[0], size=size, sha256="",
-                        bitrate=a.bitrate)
-
-    media = MasteredAudio(main=encoding(a.format), duration=duration, channels=1, sample_rate=a.sample_rate,
-                          alternates=tuple(encoding(f) for f in a.alternates))
     transcript_key = f"episodes/{ep.slug}{ep.transcript.suffix.lower()}" if ep.transcript else None
-    return Built(episode=ep, guid=ep.guid or f"check:{ep.slug}", media=media,
+    return Built(episode=ep, guid=ep.guid or f"check:{ep.slug}", media=estimated_media(settings, ep, duration),
                  media_key=f"media/{ep.slug}.{a.format}", alternate_keys=tuple(f"media/{ep.slug}.{f}" for f in a.alternates),
                  art_key=f"art/{ep.image.name}" if ep.image else None, chapters=ep.chapters, transcript=cues,
                  transcript_key=transcript_key)
 
 
 @dataclass(frozen=True)
-class _FeedRule:
+class FeedRule:
     error: FeedError
     severity: str
 
 
-def _feed_rules(channel: feeds.FeedChannel, items: list[feeds.FeedItem], notes_of: dict[str, str]) -> list[_FeedRule]:
+def feed_rules(channel: feeds.FeedChannel, items: list[feeds.FeedItem], notes_of: dict[str, str]) -> list[FeedRule]:
     """``feeds.check_feed`` as the host reads it: a channel rule names the
     config key to edit, an episode rule the notes file; an over-long
     description says by how many bytes."""
@@ -179,7 +172,7 @@ def _feed_rules(channel: feeds.FeedChannel, items: list[feeds.FeedItem], notes_o
             error = FeedError(f"feed <{p.element}> {message}", path=CONFIG, field=f"show.{key}" if key else None)
         else:
             error = FeedError(f"feed <{p.element}> {message}", path=notes_of.get(p.episode or "", "feed.xml"))
-        out.append(_FeedRule(error, p.severity))
+        out.append(FeedRule(error, p.severity))
     return out
 
 
@@ -201,19 +194,8 @@ def _attempt(root: Path, action) -> list[CastlineError]:
 
 def _expand(exc: CastlineError, root: Path) -> list[CastlineError]:
     if isinstance(exc, Problems):
-        return [_relative(p, root) for p in exc.problems]
-    return [_relative(exc, root)]
-
-
-def _relative(exc: CastlineError, root: Path) -> CastlineError:
-    """The same error naming its file relative to the show folder, the way
-    the host sees it (``episodes/003-x.wav``, not an absolute path)."""
-    if not exc.path or not Path(exc.path).is_absolute() or isinstance(exc, Problems):
-        return exc
-    rel = _rel(root, Path(exc.path))
-    if rel == exc.path:
-        return exc
-    return type(exc)(exc.message, path=rel, line=exc.line, field=exc.field, fix=exc.fix)
+        return [p.relative_to(root) for p in exc.problems]
+    return [exc.relative_to(root)]
 
 
 def _rel(root: Path, path: Path) -> str:

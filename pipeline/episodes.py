@@ -32,15 +32,11 @@ class Progress(Protocol):
     """How the CLI shows long work; the pipeline only calls these."""
 
     def step(self, label: str, total: float) -> Callable[[float], None]: ...
-    def note(self, message: str) -> None: ...
 
 
 class Quiet:
     def step(self, label: str, total: float) -> Callable[[float], None]:
         return lambda amount: None
-
-    def note(self, message: str) -> None:
-        pass
 
 
 def shift_chapters(chapters: tuple[Chapter, ...], offset: float, duration: float) -> tuple[Chapter, ...]:
@@ -210,15 +206,7 @@ def estimate(settings: Settings, ep: Episode):
     from .ffmpeg import find_ffmpeg
 
     a = settings.audio
-    duration = probe(ep.audio_path, find_ffmpeg(a.ffmpeg)).duration
-
-    def encoding(fmt: str) -> Encoding:
-        size = max(1, round(duration * a.bitrate * 1000 / 8))
-        return Encoding(path=ep.audio_path, format=fmt, mime=headers_for(f"x.{fmt}")[0], size=size, sha256=PENDING,
-                        bitrate=a.bitrate)
-
-    media = MasteredAudio(main=encoding(a.format), duration=duration, channels=1, sample_rate=a.sample_rate,
-                          alternates=tuple(encoding(f) for f in a.alternates))
+    media = estimated_media(settings, ep, probe(ep.audio_path, find_ffmpeg(a.ffmpeg)).duration)
     key = f"media/{ep.slug}-{PENDING}.{a.format}"
     alt_keys = [f"media/{ep.slug}-{PENDING}.{f}" for f in a.alternates]
     uploads = {}
@@ -229,3 +217,17 @@ def estimate(settings: Settings, ep: Episode):
     return media, key, alt_keys, uploads
 
 
+
+
+def estimated_media(settings: Settings, ep: Episode, duration: float) -> MasteredAudio:
+    """Media not mastered yet, as the feed and a dry run see it: each
+    encoding's size from the recording's length and the bitrate."""
+    a = settings.audio
+
+    def encoding(fmt: str) -> Encoding:
+        size = max(1, round(duration * a.bitrate * 1000 / 8))
+        return Encoding(path=ep.audio_path, format=fmt, mime=headers_for(f"x.{fmt}")[0], size=size, sha256=PENDING,
+                        bitrate=a.bitrate)
+
+    return MasteredAudio(main=encoding(a.format), duration=duration, channels=1, sample_rate=a.sample_rate,
+                         alternates=tuple(encoding(f) for f in a.alternates))

@@ -41,6 +41,17 @@ class CastlineError(Exception):
             parts.append(self.field)
         return ": ".join(parts)
 
+    def relative_to(self, root: Path) -> "CastlineError":
+        """The same error naming its file relative to the show folder, the
+        way the host sees it (``episodes/003-x.wav``, not an absolute path)."""
+        if not self.path or not Path(self.path).is_absolute():
+            return self
+        try:
+            rel = str(Path(self.path).resolve().relative_to(root.resolve()))
+        except ValueError:
+            return self
+        return type(self)(self.message, path=rel, line=self.line, field=self.field, fix=self.fix)
+
     def __str__(self) -> str:
         text = self.message
         if self.fix:
@@ -89,6 +100,9 @@ class Problems(CastlineError):
     def __init__(self, problems: list[CastlineError]) -> None:
         self.problems = list(problems)
         super().__init__(f"{len(self.problems)} problem(s) found")
+
+    def relative_to(self, root: Path) -> "Problems":
+        return Problems([p.relative_to(root) for p in self.problems])
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)

@@ -25,12 +25,12 @@ from pathlib import Path
 import feeds
 
 from .build import HashCache, media_plan, record_media
+from .check import feed_rules  # the same wording as castline check
 from .episodes import MASTER_WORKERS, PENDING, ArtCache, Masters, Progress, Quiet, build_episode, plan_episode, tag_info
 from .errors import CastlineError, Problems, StateError
 from .ingest import ingest
 from .model import Episode, Settings
-from .notes import render_markdown
-from .render import FEED_KEY, Built, feed_channel, feed_item, iter_all
+from .render import FEED_KEY, Built, feed_channel, feed_item, iter_all, notes_html
 from .state import LOCK_KEY, STATE_KEY, EpisodeRecord, State, dump_state, match_episodes, parse_state, with_published
 from .storage import Store, Upload, make_upload, open_store
 
@@ -81,10 +81,8 @@ def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = F
     try:
         return _publish(settings, only=only, dry_run=dry_run, prune=prune, now=now or datetime.now(timezone.utc),
                         progress=progress or Quiet(), store=store)
-    except Problems as exc:
-        raise Problems([_relative(p, settings.root) for p in exc.problems]) from None
     except CastlineError as exc:
-        raise _relative(exc, settings.root) from None
+        raise exc.relative_to(settings.root) from None
 
 
 def _publish(settings: Settings, *, only: tuple[str, ...], dry_run: bool, prune: bool, now: datetime,
@@ -94,9 +92,7 @@ def _publish(settings: Settings, *, only: tuple[str, ...], dry_run: bool, prune:
     show_art = arts.prepare(settings.show.image)
     store = store or open_store(settings.storage, settings.root)
     store.check()
-    data, etag = store.read_state(STATE_KEY)
-    state = parse_state(data, etag, f"{store.name}{STATE_KEY}")
-    podcast_guid = state.podcast_guid or settings.show.podcast_guid or feeds.podcast_guid(settings.feed_url)
+    state, data, podcast_guid = _published_state(settings, store)
     if found.problems and _lost_published(state, found.episodes):
         raise Problems(list(found.problems))  # a published episode no longer reads: change nothing at all
 
@@ -135,7 +131,7 @@ def _publish(settings: Settings, *, only: tuple[str, ...], dry_run: bool, prune:
             except CastlineError as exc:
                 if m.record is not None:
                     raise  # a published episode broke: change nothing at all
-                problems.append(_relative(exc, settings.root))
+                problems.append(exc.relative_to(settings.root))
                 statuses.append(_status(ep, "failed"))
                 continue
             built.append(b)
@@ -147,12 +143,14 @@ def _publish(settings: Settings, *, only: tuple[str, ...], dry_run: bool, prune:
             statuses.append(_status(ep, how, m.guid, b, url))
     hashes.save()
 
-    objects[f"art/{show_art.name}"] = make_upload(f"art/{show_art.name}", show_art.path, show_art.sha256)
-    for key, data_ in iter_all(settings, built, podcast_guid=podcast_guid, show_art_key=f"art/{show_art.name}"):
+    show_art_key = f"art/{show_art.name}"
+    objects[show_art_key] = make_upload(show_art_key, show_art.path, show_art.sha256)
+    notes = notes_html(settings, built)
+    warnings = _feed_warnings(settings, built, notes, podcast_guid, show_art_key)
+    for key, data_ in iter_all(settings, built, notes, podcast_guid=podcast_guid, show_art_key=show_art_key):
         upload = make_upload(key, data_)
         # keep the bytes only of what must be uploaded: memory stays flat as the show grows
         objects[key] = upload if state.objects.get(key) != upload.sha256 else replace(upload, source=b"")
-    warnings = _feed_warnings(settings, built, podcast_guid, f"art/{show_art.name}")
 
     known = dict(state.objects)
     changed = [u for u in objects.values() if known.get(u.key) != u.sha256]
@@ -200,10 +198,7 @@ def status(settings: Settings, *, now: datetime | None = None, store: Store | No
     differ from what was published), published (as published)."""
     now = now or datetime.now(timezone.utc)
     found = ingest(settings)
-    store = store or open_store(settings.storage, settings.root)
-    data, etag = store.read_state(STATE_KEY)
-    state = parse_state(data, etag, f"{store.name}{STATE_KEY}")
-    podcast_guid = state.podcast_guid or settings.show.podcast_guid or feeds.podcast_guid(settings.feed_url)
+    state, _, podcast_guid = _published_state(settings, store or open_store(settings.storage, settings.root))
     hashes, arts = HashCache(settings.root), ArtCache(settings)
     due = [ep for ep in found.episodes if not ep.draft and ep.date <= now]
     matches, _ = match_episodes(due, state, podcast_guid, {ep.slug: hashes.sha256(ep.audio_path) for ep in due})
@@ -223,6 +218,15 @@ def status(settings: Settings, *, now: datetime | None = None, store: Store | No
                                  loudness_out=media.output_loudness.integrated if media.output_loudness else None))
     hashes.save()
     return tuple(sorted(out, key=lambda s: (s.date, s.slug)))
+
+
+def _published_state(settings: Settings, store: Store) -> tuple[State, bytes | None, str]:
+    """The store's published state, its bytes as read, and the show's
+    podcast:guid: the one already published, else the pinned one, else
+    computed once from the feed URL (and then kept, even if the feed moves)."""
+    data, etag = store.read_state(STATE_KEY)
+    state = parse_state(data, etag, f"{store.name}{STATE_KEY}")
+    return state, data, state.podcast_guid or settings.show.podcast_guid or feeds.podcast_guid(settings.feed_url)
 
 
 def _phase(u: Upload) -> int:
@@ -250,18 +254,15 @@ def _status(ep: Episode, how: str, guid: str | None = None, b: Built | None = No
         true_peak_out=loud_out.true_peak if loud_out else None)
 
 
-def _feed_warnings(settings: Settings, built: list[Built], podcast_guid: str, show_art_key: str) -> list[str]:
+def _feed_warnings(settings: Settings, built: list[Built], notes: dict[str, str], podcast_guid: str,
+                   show_art_key: str) -> list[str]:
     """Apple's rules on the feed as built, worded as ``castline check`` words
     them: an error (a channel rule) stops the publish before anything is
     uploaded; a warning (an episode description over 4000 bytes, which
     Apple cuts) is reported and the publish goes on."""
-    from .check import _feed_rules  # the same wording as castline check
-
-    items, notes_of = [], {}
-    for b in built:
-        items.append(feed_item(settings, b, render_markdown(b.episode.body, allow_html=settings.show.allow_html)))
-        notes_of[b.guid] = str(b.episode.notes_path.relative_to(settings.root))
-    rules = _feed_rules(feed_channel(settings, podcast_guid, show_art_key), items, notes_of)
+    items = [feed_item(settings, b, notes[b.guid]) for b in built]
+    notes_of = {b.guid: str(b.episode.notes_path.relative_to(settings.root)) for b in built}
+    rules = feed_rules(feed_channel(settings, podcast_guid, show_art_key), items, notes_of)
     errors = [r.error for r in rules if r.severity != "warning"]
     if errors:
         raise errors[0] if len(errors) == 1 else Problems(errors)
@@ -278,15 +279,3 @@ def _lost_published(state: State, episodes: tuple[Episode, ...]) -> bool:
     numbers = {(ep.season, ep.number) for ep in episodes if ep.number is not None}
     return any(r.slug not in slugs and r.guid not in guids and (r.number is None or (r.season, r.number) not in numbers)
                for r in state.episodes)
-
-
-def _relative(exc: CastlineError, root: Path) -> CastlineError:
-    """The same error naming its file relative to the show folder, as the
-    host sees it (``episodes/003-x.wav``, not an absolute path)."""
-    if not exc.path or not Path(exc.path).is_absolute():
-        return exc
-    try:
-        rel = str(Path(exc.path).resolve().relative_to(root.resolve()))
-    except ValueError:
-        return exc
-    return type(exc)(exc.message, path=rel, line=exc.line, field=exc.field, fix=exc.fix)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Iterator
 
 import feeds
@@ -49,18 +48,19 @@ def chapters_key(ep: Episode) -> str:
     return f"episodes/{ep.slug}.chapters.json"
 
 
-def render_all(settings: Settings, built: list[Built], *, podcast_guid: str, show_art_key: str) -> dict[str, bytes]:
-    """Feed, pages, chapters files: store key -> bytes. ``built`` in any order."""
-    return dict(iter_all(settings, built, podcast_guid=podcast_guid, show_art_key=show_art_key))
+def notes_html(settings: Settings, built: list[Built]) -> dict[str, str]:
+    """Each episode's notes as HTML, by GUID: rendered once, used by the
+    feed (description, content:encoded), its checks and the pages."""
+    return {b.guid: render_markdown(b.episode.body, allow_html=settings.show.allow_html) for b in built}
 
 
-def iter_all(settings: Settings, built: list[Built], *, podcast_guid: str,
+def iter_all(settings: Settings, built: list[Built], notes: dict[str, str], *, podcast_guid: str,
              show_art_key: str) -> Iterator[tuple[str, bytes]]:
     """(store key, bytes) of the feed, chapters files and pages, one at a time,
-    so a show of thousands of episodes never holds all its pages at once."""
+    so a show of thousands of episodes never holds all its pages at once.
+    ``built`` in any order; ``notes`` from ``notes_html``."""
     base = settings.show.base_url
     newest_first = sorted(built, key=lambda b: (b.episode.date, b.episode.slug), reverse=True)
-    notes = {b.guid: render_markdown(b.episode.body, allow_html=settings.show.allow_html) for b in built}
     for b in newest_first:
         if b.chapters:
             yield chapters_key(b.episode), feeds.chapters_json(
@@ -154,6 +154,3 @@ def transcript_bytes(cues: tuple[Cue, ...], fmt: str) -> bytes:
     head = "WEBVTT\n\n" if fmt == "vtt" else ""
     return (head + "\n\n".join(blocks) + "\n").encode()
 
-
-def show_notes_path(settings: Settings, ep: Episode) -> Path:
-    return ep.notes_path.relative_to(settings.root)

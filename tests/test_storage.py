@@ -200,9 +200,9 @@ def test_local_check_names_an_unwritable_folder(tmp_path):
     assert str(err.value).startswith("file/public/: cannot create the folder")
 
 
-def test_local_state_is_a_compare_and_swap(tmp_path):
-    store = LocalStore(tmp_path / "public")
-    key = ".castline/state.json"
+def assert_state_write_is_conditional(store, key: str = ".castline/state.json") -> None:
+    """The state is written only by whoever read the current version: a
+    first write fails if one exists, a stale reader's write fails."""
     assert store.read_state(key) == (None, None)
     etag1 = store.write_state(key, b'{"v": 1}', expected_etag=None)
     assert store.read_state(key) == (b'{"v": 1}', etag1)
@@ -212,6 +212,10 @@ def test_local_state_is_a_compare_and_swap(tmp_path):
     with pytest.raises(StateError):
         store.write_state(key, b'{"v": 3}', expected_etag=etag1)  # stale reader
     assert store.read_state(key) == (b'{"v": 2}', etag2)
+
+
+def test_local_state_is_a_compare_and_swap(tmp_path):
+    assert_state_write_is_conditional(LocalStore(tmp_path / "public"))
 
 
 def assert_one_racing_writer_wins(store, writers: int) -> None:
@@ -473,15 +477,7 @@ def test_open_store_builds_a_working_s3_store(s3_env, tmp_path):
 def test_s3_state_is_a_conditional_write(s3_env):
     store = _s3_store(s3_env)
     key = ".castline/state.json"
-    assert store.read_state(key) == (None, None)
-    etag1 = store.write_state(key, b'{"v": 1}', expected_etag=None)
-    assert store.read_state(key) == (b'{"v": 1}', etag1)
-    with pytest.raises(StateError, match="changed by another publish"):
-        store.write_state(key, b'{"v": 0}', expected_etag=None)
-    etag2 = store.write_state(key, b'{"v": 2}', expected_etag=etag1)
-    with pytest.raises(StateError):
-        store.write_state(key, b'{"v": 3}', expected_etag=etag1)
-    assert store.read_state(key) == (b'{"v": 2}', etag2)
+    assert_state_write_is_conditional(store, key)
     assert store.head(key).content_type == "application/json"
 
 
