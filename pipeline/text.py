@@ -25,6 +25,7 @@ _BAD_CHARS = re.compile(
     "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
     "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]"
 )
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 _URL = re.compile(r"(?:https?://[^\s/?#]+[^\s]*|mailto:[^\s@]+@[^\s@]+)", re.IGNORECASE)
 
 
@@ -34,6 +35,16 @@ def clean_text(value: str) -> str:
     line endings survive as line breaks); tabs and newlines stay."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     return _BAD_CHARS.sub("", value).strip()
+
+
+def clean_block(value: str) -> str:
+    """Text whose indentation means something (the Markdown of the notes:
+    an indented first line is a code block): ``clean_text`` that keeps the
+    first line's indentation, dropping only blank lines around the text and
+    trailing spaces. Ends with one newline unless empty."""
+    value = _BAD_CHARS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    value = _LEADING_BLANK_LINES.sub("", value).rstrip()
+    return value + "\n" if value else ""
 
 
 def clean_line(value: str) -> str:
@@ -51,10 +62,17 @@ def url_problem(value: object) -> str | None:
     if not isinstance(value, str):
         return "is not text"
     if value != value.strip() or _BAD_CHARS.search(value):
-        return f"{value.strip()!r} has spaces or control characters around or in it"
+        return f"{_quoted(value)} has spaces or control characters around or in it"
     if not _URL.fullmatch(value):
-        return f"{value!r} is not an absolute http(s) or mailto URL"
+        return f"{_quoted(value)} is not an absolute http(s) or mailto URL"
     return None
+
+
+def _quoted(value: str, limit: int = 80) -> str:
+    """``value`` as a message quotes it: cleaned, cut to ``limit``
+    characters, in quotes (a 1 MB value is not printed back whole)."""
+    value = clean_line(value)
+    return repr(value if len(value) <= limit else value[: limit - 1] + "…")
 
 
 URL_FIX = "write it like https://example.com/page (only http, https and mailto links are published)"
