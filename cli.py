@@ -2,11 +2,18 @@
 
 No pipeline logic lives here. Every CastlineError becomes one line on stderr
 and exit code 1 in ``main()``, the only place that turns errors into output.
+Usage errors (an unknown command or option, a bad option value) are typer's:
+its usage line, a hint and one ``Error:`` line on stderr, exit code 2;
+``castline`` alone prints the help on stderr, also with exit code 2 (no
+command is a usage error). Text that comes from the host (titles, names,
+paths) is printed without rich markup or emoji codes, and without control
+characters, so a title can neither break the output nor drive the terminal.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -19,8 +26,11 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from feeds.chapters import timestamp as _clock_of
 from pipeline.errors import CastlineError, Problems
+from pipeline.text import clean_line
 
 app = typer.Typer(
     name="castline",
@@ -29,9 +39,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="The show folder (where config.toml is).",
                          file_okay=False, resolve_path=True)
@@ -48,7 +59,6 @@ class _RichProgress:
     Uploads show bytes and rate; mastering shows the share done."""
 
     def __init__(self, console: Console) -> None:
-        from rich.filesize import decimal
         from rich.progress import BarColumn, Progress, ProgressColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
         from rich.text import Text
 
@@ -56,10 +66,10 @@ class _RichProgress:
             def render(self, task) -> Text:
                 if not task.fields.get("bytes"):
                     return Text("")
-                rate = f"{decimal(int(task.speed))}/s" if task.speed else ""
-                return Text(f"{decimal(int(task.completed))}/{decimal(int(task.total or 0))} {rate}")
+                rate = f"{_size(int(task.speed))}/s" if task.speed else ""
+                return Text(f"{_size(int(task.completed))}/{_size(int(task.total or 0))} {rate}")
 
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), Transfer(),
+        self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), TaskProgressColumn(), Transfer(),
                                  TimeRemainingColumn(), console=console, transient=True)
 
     def step(self, label: str, total: float) -> Callable[[float], None]:
@@ -94,12 +104,42 @@ def _print_json(data: object) -> None:
 
 def _problems(problems) -> None:
     for p in problems:
-        err.print(f"error: {p}", markup=False)
+        _error_line(f"error: {p}")
+
+
+def _error_line(line: str) -> None:
+    _line(err, line)
+
+
+def _line(console: Console, line: str) -> None:
+    """One line of text, exactly as written: no markup, no emoji codes, no
+    control characters (host text may hold any of them)."""
+    console.print(clean_line(line), markup=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            out.print(f"castline {version('castline')}", markup=False)
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            out.print("castline (not installed: run `python3 -m pip install -e .`)", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: bool = typer.Option(False, "--version", help="Print castline's version and exit.", is_eager=True,
+                                 callback=_version),
+) -> None:
+    """The options of `castline` itself; each command's own come after its name."""
 
 
 @app.command()
 def init(
-    directory: Path = typer.Argument(..., help="Folder for the new show (created if missing).", resolve_path=True),
+    directory: Path = typer.Argument(..., help="Folder for the new show (created if missing).", resolve_path=True,
+                                     metavar="DIR"),
 ) -> None:
     """Make a new show: a commented config.toml, the folders and an example episode.
 
@@ -108,12 +148,12 @@ def init(
     from pipeline.scaffold import init as run_init, next_steps
 
     created = run_init(directory)
-    out.print(f"Created a new show in {directory}:", markup=False)
+    _line(out, f"Created a new show in {directory}:")
     for path in created:
-        out.print(f"  {path.relative_to(directory)}", markup=False)
-    out.print("Next:")
+        _line(out, f"  {path.relative_to(directory)}")
+    _line(out, "Next:")
     for i, line in enumerate(next_steps(directory), 1):
-        out.print(f"  {i}. {line}", markup=False)
+        _line(out, f"  {i}. {line}")
 
 
 @app.command()
@@ -129,12 +169,12 @@ def new(
     from pipeline.scaffold import new_episode
 
     made = new_episode(settings, title)
-    out.print(f"Wrote {made.notes_path.relative_to(settings.root)} (episode {made.number})", markup=False)
+    _line(out, f"Wrote {made.notes_path.relative_to(settings.root)} (episode {made.number})")
     hint = made.audio_hint.relative_to(settings.root)
     if made.audio_hint.exists():
-        out.print(f"Recording: {hint} (already there)", markup=False)
+        _line(out, f"Recording: {hint} (already there)")
     else:
-        out.print(f"Put the recording at {hint} (or .flac, .mp3, .m4a, .ogg)", markup=False)
+        _line(out, f"Put the recording at {hint} (or .flac, .mp3, .m4a, .ogg)")
 
 
 @app.command()
@@ -151,13 +191,13 @@ def check(
 
     report = run_check(settings, check_store=not no_store)
     for w in report.warnings:
-        err.print(f"warning: {w}", markup=False)
+        _line(err, f"warning: {w}")
     if report.problems:
         _problems(report.problems)
-        err.print(f"{len(report.problems)} problem(s) found in {report.episodes_checked} episode(s)", markup=False)
+        _line(err, f"{len(report.problems)} problem(s) found in {report.episodes_checked} episode(s)")
         raise typer.Exit(1)
     extra = f", {len(report.warnings)} warning(s)" if report.warnings else ""
-    out.print(f"OK: {report.episodes_checked} episodes checked, no problems{extra}", markup=False)
+    _line(out, f"OK: {report.episodes_checked} episodes checked, no problems{extra}")
 
 
 @app.command()
@@ -218,11 +258,11 @@ def _print_publish(report) -> None:
 
 
 def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"
+    """Bytes in decimal units ("24.0 kB"), the one size format of the CLI
+    (the upload progress uses the same function)."""
+    from rich.filesize import decimal
+
+    return decimal(int(n))
 
 
 @app.command()
@@ -241,27 +281,28 @@ def status(
     if as_json:
         _print_json([asdict(r) for r in rows])
         return
-    table = Table(title=f"{settings.show.title}: {len(rows)} episodes")
+    table = Table(title=_plain(f"{settings.show.title}: {len(rows)} episodes"))
     for name in ("#", "date", "state", "duration", "title", "url"):
         table.add_column(name, overflow="fold")
+    zone = ZoneInfo(settings.show.timezone)
     for r in rows:
         number = f"S{r.season}E{r.number}" if r.season and r.number else str(r.number or "")
-        table.add_row(number, r.date.astimezone(ZoneInfo(settings.show.timezone)).strftime("%Y-%m-%d %H:%M"), r.state, _clock(r.duration), r.title,
-                      r.url or "")
+        duration = _clock_of(int(r.duration)) if r.duration is not None else ""
+        table.add_row(*(_plain(cell) for cell in (number, r.date.astimezone(zone).strftime("%Y-%m-%d %H:%M"), r.state,
+                                                  duration, r.title, r.url or "")))
     out.print(table)
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    s = round(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+def _plain(value: str) -> Text:
+    """Host text for a table cell: shown as written (a Text is never read as
+    markup), without control characters."""
+    return Text(clean_line(value))
 
 
 @app.command()
 def serve(
     workspace: Path = WORKSPACE,
-    port: int = typer.Option(8000, "--port", "-p", help="Port on 127.0.0.1 (0 picks a free one)."),
+    port: int = typer.Option(8000, "--port", "-p", min=0, max=65535, help="Port on 127.0.0.1 (0 picks a free one)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     folder: Optional[Path] = typer.Option(None, "--dir", help="Serve this folder instead of the show's local store."),
 ) -> None:
@@ -269,12 +310,12 @@ def serve(
 
     Example: castline serve --port 8000
     """
-    from pipeline.serve import make_server
-    root = folder.resolve() if folder else _local_store(_settings(workspace))
+    from pipeline.serve import make_server, preview_root
+
+    root = folder.resolve() if folder else preview_root(_settings(workspace))
     server = make_server(root, host=host, port=port)
     actual = server.server_address[1]
-    out.print(f"Serving {root} at http://{host}:{actual}/  (feed: http://{host}:{actual}/feed.xml; Ctrl-C stops)",
-              markup=False)
+    _line(out, f"Serving {root} at http://{host}:{actual}/  (feed: http://{host}:{actual}/feed.xml; Ctrl-C stops)")
     sys.stdout.flush()
     try:
         server.serve_forever()
@@ -282,14 +323,6 @@ def serve(
         pass
     finally:
         server.server_close()
-
-
-def _local_store(settings) -> Path:
-    url = settings.storage.url
-    if url.startswith("s3://"):
-        raise CastlineError(f"the store is {url}, not a local folder", path="config.toml", field="storage.url",
-                            fix="pass --dir public (after a local publish) to preview a folder")
-    return (settings.root / url).resolve()
 
 
 def _interrupted() -> None:
@@ -300,41 +333,53 @@ def _interrupted() -> None:
     sys.exit(130)
 
 
-def main() -> None:
-    """Entry point: run the app; turn every castline error into one line."""
-    import logging
+class _LogLine(logging.Formatter):
+    """``warning: <message>`` (``debug:``, ``info:`` ...): one clean line."""
 
-    logging.basicConfig(level=logging.DEBUG if os.environ.get("CASTLINE_DEBUG") else logging.WARNING,
-                        format="warning: %(message)s", stream=sys.stderr)
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {clean_line(record.getMessage())}"
+
+
+def _logging() -> None:
+    """castline's own loggers (``castline.*``) print warnings as one line;
+    with CASTLINE_DEBUG=1 they print everything. Other libraries' loggers
+    (markdown-it, boto3, PIL) stay at the root's default: warnings only."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogLine())
+    own = logging.getLogger("castline")
+    own.handlers[:] = [handler]
+    own.propagate = False
+    own.setLevel(logging.DEBUG if os.environ.get("CASTLINE_DEBUG") else logging.WARNING)
+
+
+def main() -> None:
+    """Entry point: run the app; turn every castline error into one line.
+
+    typer runs in its standalone mode, so a usage error is typer's own
+    message (usage line, hint, ``Error: ...``) with exit code 2. A castline
+    error is one line and exit 1; Ctrl-C one line and exit 130; anything
+    else is a bug: "internal error", exit 2."""
+    _logging()
     try:
-        code = app(standalone_mode=False)
+        app(prog_name="castline")
     except CastlineError as exc:
         if isinstance(exc, Problems):
             _problems(exc.problems)
         else:
-            err.print(f"error: {exc}", markup=False)
+            _error_line(f"error: {exc}")
         sys.exit(1)
     except KeyboardInterrupt:
         _interrupted()
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted", markup=False)
-        sys.exit(1)
-    except Exception as exc:  # a usage error from click, or a bug
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except SystemExit as exc:
+        if exc.code == 130:  # typer turns Ctrl-C into exit 130 (no command exits 130 itself)
+            _interrupted()
+        raise
+    except Exception as exc:  # a bug
         if os.environ.get("CASTLINE_DEBUG"):
             raise
-        err.print(f"internal error: {type(exc).__name__}: {exc} (set CASTLINE_DEBUG=1 for the traceback, "
-                  "and please report it)", markup=False)
+        _error_line(f"internal error: {type(exc).__name__}: {exc} (set CASTLINE_DEBUG=1 for the traceback, "
+                    "and please report it)")
         sys.exit(2)
-    if code == 130:  # typer turns Ctrl-C into a silent return of 130 (no command exits 130 itself)
-        _interrupted()
-    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

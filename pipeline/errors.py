@@ -90,6 +90,11 @@ class StateError(CastlineError):
     publish holds the lock."""
 
 
+class ServeError(CastlineError):
+    """The preview server cannot start: the port is taken, the address is
+    not this machine's, or the store is not a local folder."""
+
+
 class ToolError(CastlineError):
     """An external tool (ffmpeg, the browser) is missing or failed."""
 

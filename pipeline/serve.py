@@ -6,7 +6,12 @@ Podcast apps and browsers fetch audio in pieces: they ask for
 a server that ignores it. So this server answers single byte ranges with
 ``206 Partial Content`` and ``Content-Range``, says ``416`` (with
 ``Content-Range: bytes */size``) for a range past the end, always advertises
-``Accept-Ranges: bytes``, and serves HEAD. Content-Type is the store's
+``Accept-Ranges: bytes``, and serves HEAD. It answers conditional requests
+the way a CDN does: ``If-None-Match`` (an ETag of size and modification
+time) and ``If-Modified-Since`` give ``304 Not Modified``, and a range
+with ``If-Range`` naming an older version gets the whole new file. A range
+header no file could satisfy, however many digits it has, is ``416``.
+Content-Type is the store's
 (``pipeline.storage.headers_for``), so the preview shows what the store
 serves. A folder answers with its ``index.html``; nothing outside the root
 is ever served, whatever ``..`` or symlinks the path holds. Responses carry
@@ -16,19 +21,24 @@ is ever served, whatever ``..`` or symlinks the path holds. Responses carry
 from __future__ import annotations
 
 import email.utils
+import errno
 import logging
 import re
+import socket
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .errors import ServeError
+from .model import Settings
 from .storage import headers_for
 
 log = logging.getLogger("castline.serve")
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 64 * 1024
+_MAX_DIGITS = 18  # more than any file's size: a longer number is never converted
 
 
 class PreviewServer(ThreadingHTTPServer):
@@ -48,8 +58,28 @@ class PreviewServer(ThreadingHTTPServer):
 
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     """Bind (``port=0``: any free port) and return the server; the caller
-    runs ``serve_forever()`` (in a thread, for tests) and ``shutdown()``."""
-    return PreviewServer((host, port), root)
+    runs ``serve_forever()`` (in a thread, for tests) and ``shutdown()``.
+    A port in use or an address that is not this machine's is a ServeError."""
+    try:
+        return PreviewServer((host, port), root)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            other = port + 1 if 0 < port < 65535 else 8000
+            raise ServeError(f"port {port} on {host} is already in use", field="--port",
+                             fix=f"stop the other server, or pick another port: castline serve --port {other}") from None
+        if isinstance(exc, socket.gaierror) or exc.errno in (errno.EADDRNOTAVAIL, errno.EACCES):
+            raise ServeError(f"cannot listen on {host}:{port} ({exc.strerror or exc})", field="--host",
+                             fix="use --host 127.0.0.1, and a port above 1023") from None
+        raise
+
+
+def preview_root(settings: Settings) -> Path:
+    """The folder the local store writes, which ``castline serve`` previews."""
+    url = settings.storage.url
+    if url.startswith("s3://"):
+        raise ServeError(f"the store is {url}, not a local folder", path="config.toml", field="storage.url",
+                         fix="pass --dir public (after a local publish) to preview a folder")
+    return (settings.root / url).resolve()
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
@@ -62,19 +92,25 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
     match = _RANGE.match((header or "").strip())
     if not match:
         return None
-    first, last = match.groups()
-    if not first and not last:
+    first, last = (_number(g) for g in match.groups())
+    if first is None and last is None:
         return None
-    if not first:  # "-n": the last n bytes
-        n = int(last)
-        return (max(0, size - n), size - 1) if n > 0 and size > 0 else False
-    start = int(first)
-    end = min(int(last), size - 1) if last else size - 1
-    if last and int(last) < start:
+    if first is None:  # "-n": the last n bytes
+        return (max(0, size - last), size - 1) if last > 0 and size > 0 else False
+    if last is not None and last < first:
         return None  # invalid range: ignore it
-    if start >= size:
+    if first >= size:
         return False
-    return start, end
+    return first, min(last, size - 1) if last is not None else size - 1
+
+
+def _number(digits: str) -> int | None:
+    """A decimal from a Range header; a number longer than any file is size
+    (a huge count of digits would otherwise make ``int`` refuse)."""
+    if not digits:
+        return None
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -116,9 +152,21 @@ class _Handler(BaseHTTPRequestHandler):
         return path if path == self.server.root or path.is_relative_to(self.server.root) else None
 
     def _send_file(self, path: Path, body: bool) -> None:
-        size = path.stat().st_size
+        stat = path.stat()
+        size = stat.st_size
         key = path.relative_to(self.server.root).as_posix()
-        span = parse_range(self.headers.get("Range"), size)
+        etag = f'"{size:x}-{stat.st_mtime_ns:x}"'
+        modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
+        if _not_modified(self.headers, etag, int(stat.st_mtime)):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", modified)
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            return
+        if_range = self.headers.get("If-Range")
+        fresh = if_range is None or if_range.strip() in (etag, modified)
+        span = parse_range(self.headers.get("Range"), size) if fresh else None
         if span is False:
             self.send_response(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE)
             self.send_header("Content-Range", f"bytes */{size}")
@@ -133,7 +181,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(length))
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Cache-Control", "no-cache")
-        self.send_header("Last-Modified", email.utils.formatdate(path.stat().st_mtime, usegmt=True))
+        self.send_header("Last-Modified", modified)
+        self.send_header("ETag", etag)
         if span:
             self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
         self.end_headers()
@@ -158,6 +207,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(page)
 
 
+def _not_modified(headers, etag: str, mtime: int) -> bool:
+    """RFC 9110: ``If-None-Match`` decides when present; otherwise
+    ``If-Modified-Since`` (a date that cannot be read is ignored)."""
+    none_match = headers.get("If-None-Match")
+    if none_match is not None:
+        tags = [t.strip().removeprefix("W/") for t in none_match.split(",")]
+        return "*" in tags or etag in tags
+    since = headers.get("If-Modified-Since")
+    if not since:
+        return False
+    try:
+        when = email.utils.parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return False
+    if when is None or when.tzinfo is None:
+        return False
+    return mtime <= when.timestamp()
+
+
 def _copy(src, dst, length: int) -> None:
     remaining = length
     while remaining > 0:
@@ -168,4 +236,4 @@ def _copy(src, dst, length: int) -> None:
         remaining -= len(chunk)
 
 
-__all__ = ["PreviewServer", "make_server", "parse_range"]
+__all__ = ["PreviewServer", "make_server", "parse_range", "preview_root"]

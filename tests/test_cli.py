@@ -311,3 +311,113 @@ def test_quickstart_is_two_commands_and_ci_runs_the_second() -> None:
     assert commands[0].endswith("castline publish")
     ci = (REPO / ".ci" / "run").read_text().splitlines()
     assert ci[-1] == commands[1]
+
+
+# -- usage errors: typer's message, exit 2, never a traceback, never click -------------------------------------
+
+def castline(*args: str) -> subprocess.CompletedProcess:
+    """``castline ARGS`` in a fresh process where ``import click`` fails:
+    castline needs typer only (typer 0.29 carries its own click)."""
+    code = "import sys; sys.modules['click'] = None; import cli; cli.main()"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO, timeout=60)
+
+
+def _usage(command: str, error: str) -> list[str]:
+    usage = "castline [OPTIONS] COMMAND [ARGS]..." if not command else f"castline {command} [OPTIONS]"
+    return [f"Usage: {usage}", f"Try 'castline {command + ' ' if command else ''}-h' for help.", "", f"Error: {error}"]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["help"], _usage("", "No such command 'help'.")),
+    (["nosuch"], _usage("", "No such command 'nosuch'.")),
+    (["--bogus"], _usage("", "No such option: --bogus")),
+    (["publish", "--bogus"], [line.replace("[OPTIONS]", "[OPTIONS] [slugs]...") for line in
+                              _usage("publish", "No such option: --bogus")]),
+    (["serve", "--port", "notaport"], _usage("serve", "Invalid value for '--port' / '-p': Input should be a valid "
+                                                      "integer, unable to parse string as an integer")),
+    (["serve", "--port", "70000"], _usage("serve", "Invalid value for '--port' / '-p': Input should be less than or "
+                                                   "equal to 65535")),
+    (["init"], [line.replace("[OPTIONS]", "[OPTIONS] {DIR}") for line in _usage("init", "Missing argument 'DIR'.")]),
+], ids=["help", "nosuch", "bogus-option", "publish-bogus", "port-not-a-number", "port-too-big", "init-no-dir"])
+def test_usage_errors_are_typers_usage_and_one_error_line_exit_2(args, expected) -> None:
+    result = castline(*args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == expected
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr and "click" not in result.stderr
+
+
+def test_castline_alone_prints_the_help_and_exits_2() -> None:
+    """No command is a usage error (typer's rule): the help, on stderr, exit 2."""
+    result = castline()
+    assert result.returncode == 2
+    assert result.stderr.startswith("Usage: castline [OPTIONS] COMMAND [ARGS]...\n")
+    for name in ("init", "new", "check", "status", "publish", "serve", "--version", "-h, --help"):
+        assert name in result.stderr
+    assert "Traceback" not in result.stderr and "click" not in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help_flags_print_the_help_and_exit_0(flag: str) -> None:
+    result = castline(flag)
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout.startswith("Usage: castline [OPTIONS] COMMAND [ARGS]...\n")
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    result = castline("--version")
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"castline {version('castline')}\n", "")
+
+
+def test_castline_never_imports_click() -> None:
+    """typer is the declared dependency; click is not (typer 0.29 no longer installs it)."""
+    sources = [REPO / "cli.py", *(REPO / "pipeline").rglob("*.py"), *(REPO / "feeds").rglob("*.py")]
+    offenders = [str(p.relative_to(REPO)) for p in sources
+                 if re.search(r"^\s*(import click|from click\b)", p.read_text(), re.M)]
+    assert offenders == []
+
+
+def test_a_bug_is_an_internal_error_line_exit_2(run_cli, monkeypatch, tmp_path: Path) -> None:
+    import pipeline.scaffold
+
+    monkeypatch.setattr(pipeline.scaffold, "init", lambda directory: 1 / 0)
+    result = run_cli("init", str(tmp_path / "x"))
+    assert result.code == 2
+    assert result.stderr.splitlines() == ["internal error: ZeroDivisionError: division by zero (set CASTLINE_DEBUG=1 "
+                                          "for the traceback, and please report it)"]
+
+
+def test_debug_output_is_castlines_own(sample_show: Path) -> None:
+    """CASTLINE_DEBUG=1 shows castline's debug lines, not markdown-it's (or any other library's)."""
+    import os
+
+    env = {**os.environ, "CASTLINE_DEBUG": "1"}
+    proc = subprocess.run([sys.executable, "-m", "cli", "check", "--no-store", "--workspace", str(sample_show)],
+                          capture_output=True, text=True, cwd=REPO, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert all(line.startswith(("debug: ", "info: ", "warning: ")) for line in lines), lines[:5]
+    assert not any("markdown_it" in line or "entering" in line for line in lines)
+
+
+# -- host text on the terminal --------------------------------------------------------------------------------
+
+HOSTILE_TITLE = r'"Bold [/bold] [red]x\e[2J\e]0;pwned\a :smile: end"'
+
+
+def test_status_prints_titles_literally_without_escapes(sample_show: Path, run_cli) -> None:
+    show = sample_show
+    path = show / NOTES2
+    text = path.read_text()
+    hostile = "title = " + HOSTILE_TITLE.replace(r"\e", r"\u001b").replace(r"\a", r"\u0007")  # TOML front matter
+    path.write_text(re.sub(r"(?m)^title = .*$", lambda _: hostile, text, count=1))
+    config = show / "config.toml"
+    config.write_text(config.read_text().replace('title = "Marketing Smarts"', 'title = "Smarts [/b] \\u001b[2J"'))
+    result = run_cli("status", "--workspace", str(show))
+    assert result.code == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "Smarts [/b] [2J: 2 episodes" in result.stdout
+    flat = re.sub(r"\s*│\s*", " ", result.stdout)  # titles may fold over two lines of the table
+    assert "[/bold]" in result.stdout and "[red]x" in result.stdout and ":smile:" in flat

@@ -136,3 +136,62 @@ def test_parse_range_rules():
     assert parse_range("bytes=-3", 10) == (7, 9)
     assert parse_range("bytes=10-", 10) is False
     assert parse_range("bytes=0-", 0) is False
+
+
+# -- hostile and conditional requests ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spec, status, first, last", [
+    ("bytes=" + "9" * 4400 + "-", 416, None, None),  # past any end, however long: never int() of 4400 digits
+    ("bytes=" + "1" * 5000 + "-" + "2" * 5000, 416, None, None),
+    ("bytes=0-" + "9" * 4400, 206, 0, 10239),  # the end is clamped to the file
+    ("bytes=-" + "9" * 4400, 206, 0, 10239),  # the last "huge" bytes: the whole file
+    ("bytes=" + "0" * 4400 + "5-9", 206, 5, 9),  # leading zeros are still small numbers
+])
+def test_ranges_with_thousands_of_digits_get_an_answer(served, spec, status, first, last):
+    code, headers, body = request(served, "/media/ep.mp3", headers={"Range": spec})
+    assert code == status
+    if status == 416:
+        assert headers["content-range"] == "bytes */10240" and body == b""
+    else:
+        assert headers["content-range"] == f"bytes {first}-{last}/10240" and body == AUDIO[first : last + 1]
+
+
+def test_if_modified_since_and_if_none_match_give_304(served):
+    _, headers, _ = request(served, "/media/ep.mp3")
+    etag, modified = headers["etag"], headers["last-modified"]
+    for method in ("GET", "HEAD"):
+        status, h, body = request(served, "/media/ep.mp3", method, {"If-Modified-Since": modified})
+        assert status == 304 and body == b"" and h["etag"] == etag
+        status, _, body = request(served, "/media/ep.mp3", method, {"If-None-Match": etag})
+        assert status == 304 and body == b""
+    status, _, body = request(served, "/media/ep.mp3", headers={"If-Modified-Since": "Mon, 01 Jan 1990 00:00:00 GMT"})
+    assert status == 200 and body == AUDIO
+    status, _, body = request(served, "/media/ep.mp3", headers={"If-None-Match": '"other"',
+                                                              "If-Modified-Since": modified})
+    assert status == 200 and body == AUDIO  # If-None-Match decides when both are sent
+    for garbage in ("yesterday", "9" * 5000, "Mon, 99 Foo 99999 99:99:99 GMT"):
+        status, _, body = request(served, "/media/ep.mp3", headers={"If-Modified-Since": garbage})
+        assert status == 200 and body == AUDIO, garbage
+
+
+def test_if_range_for_another_version_gets_the_whole_file(served):
+    _, headers, _ = request(served, "/media/ep.mp3")
+    status, _, body = request(served, "/media/ep.mp3", headers={"Range": "bytes=0-9", "If-Range": headers["etag"]})
+    assert status == 206 and body == AUDIO[:10]
+    status, _, body = request(served, "/media/ep.mp3", headers={"Range": "bytes=0-9", "If-Range": '"old"'})
+    assert status == 200 and body == AUDIO
+
+
+def test_a_busy_port_is_one_line_and_exit_1(run_cli, tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("serve", "--dir", str(tmp_path), "--port", str(port))
+    assert result.code == 1
+    assert result.stderr.splitlines() == [
+        f"error: --port: port {port} on 127.0.0.1 is already in use; stop the other server, or pick another port: "
+        f"castline serve --port {port + 1}"]
+    assert "Traceback" not in result.stdout + result.stderr
