@@ -58,6 +58,7 @@ TRANSCRIPT_TYPES = frozenset({"text/vtt", "application/x-subrip", "application/s
 MEDIUMS = frozenset({"podcast", "music", "video", "film", "audiobook", "newsletter", "blog",
                      "publisher", "course"})
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_LNADDRESS = re.compile(r"^[a-z0-9._+-]+@[a-z0-9.-]+\.[a-z]{2,}$", re.IGNORECASE)
 # "Episode 12", "Ep. 12", "#12", "S2E3", or a leading "12:" / "12 -".
 _NUMBERED = re.compile(
     r"(\bep(isode)?\.?\s*\d+|#\d+|\bs\d+\s*e\d+\b|^\s*\d{1,3}\s*[:.)\-\u2013\u2014|])",
@@ -120,6 +121,30 @@ def _check_channel(c: FeedChannel):
                         f"{r.name!r} needs an address and a split above zero")
     if c.medium not in MEDIUMS and c.medium.removesuffix("L") not in MEDIUMS:
         yield warning("podcast:medium", f"{c.medium!r} is not a Podcasting 2.0 medium")
+    for r in c.value_recipients:
+        if r.type == "lnaddress" and not _LNADDRESS.match(r.address):
+            yield error("podcast:valueRecipient", f"{r.address!r} is not a Lightning Address "
+                        "like name@example.com")
+    for loc in c.locations:
+        yield from _check_location(loc, None)
+    for live in c.live_items:
+        if not live.content_links:
+            yield error("podcast:liveItem", f"{live.title!r} needs a content link: a page that "
+                        "plays the stream for apps that cannot")
+        if live.end is not None and live.end <= live.start:
+            yield error("podcast:liveItem", f"{live.title!r} ends before it starts")
+
+
+def _check_location(loc, episode: str | None):
+    if len(loc.name) > 128:
+        yield FeedProblem("podcast:location", f"{loc.name[:40]!r}... is longer than 128 "
+                          "characters; aggregators cut it", episode, "warning")
+    if loc.rel not in (None, "subject", "creator"):
+        yield FeedProblem("podcast:location", f"rel {loc.rel!r} must be subject or creator",
+                          episode)
+    if loc.country is not None and not re.fullmatch(r"[A-Za-z]{2}", loc.country):
+        yield FeedProblem("podcast:location", f"country {loc.country!r} is not an ISO 3166-1 "
+                          "two-letter code such as us or pt", episode)
 
 
 def _check_category(name: str, sub: str | None):
@@ -180,6 +205,15 @@ def _check_item(c: FeedChannel, i: FeedItem):
         if not isinstance(alt.length, int) or alt.length <= 0:
             yield error("podcast:alternateEnclosure",
                         f"length {alt.length!r} must be the file's byte size")
+    for loc in i.locations:
+        yield from _check_location(loc, i.guid)
+    if i.value_time_splits and not c.value_recipients:
+        yield error("podcast:valueTimeSplit", "value time splits need the show's value "
+                    "recipients ([[show.value]]) to split from")
+    for split in i.value_time_splits:
+        if split.duration <= 0 or (split.remote is None) == (not split.recipients):
+            yield error("podcast:valueTimeSplit", f"the split at {split.start:g} s needs a "
+                        "duration and either recipients or one remote item")
 
 
 def _is_uuid(value: str) -> bool:

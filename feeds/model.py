@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -108,13 +108,15 @@ class FeedTranscript:
 class FeedEnclosure:
     """The media file: ``url``, ``length`` (the exact byte size the server
     sends; apps use it to verify the download) and MIME ``type``. Alternates
-    become ``podcast:alternateEnclosure`` with ``bitrate`` and ``title``."""
+    become ``podcast:alternateEnclosure`` with ``bitrate`` and ``title``;
+    ``integrity`` (see ``sri``) lets apps check the bytes they downloaded."""
 
     url: str
     length: int
     type: str
     bitrate_kbps: int | None = None
     title: str | None = None
+    integrity: str | None = None  # SRI string "sha384-<base64>" (podcast:integrity)
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,9 @@ class FeedSoundbite:
 @dataclass(frozen=True)
 class FeedValueRecipient:
     """One ``podcast:valueRecipient`` of a lightning keysend ``podcast:value``:
-    ``split`` is this recipient's share (splits are summed, not percentages)."""
+    ``split`` is this recipient's share (splits are summed, not percentages).
+    ``type`` is "node" (``address`` is a node's public key) or "lnaddress"
+    (``address`` is a Lightning Address such as ``ann@getalby.com``)."""
 
     name: str
     address: str
@@ -138,6 +142,139 @@ class FeedValueRecipient:
     custom_key: str | None = None
     custom_value: str | None = None
     fee: bool = False
+
+
+@dataclass(frozen=True)
+class FeedImage:
+    """``podcast:image``: one image among several for the channel or an item
+    (the namespace's 2025 tag; never the deprecated ``podcast:images``).
+    ``purpose`` is space-separated tokens: ``artwork`` (square show or
+    episode art), ``social`` (a landscape preview, as Open Graph uses),
+    ``banner``, ``canvas``, ``publisher``, ``circular``."""
+
+    href: str
+    alt: str | None = None
+    aspect_ratio: str | None = None  # CSS syntax: "1/1", "1200/630"
+    width: int | None = None
+    height: int | None = None
+    type: str | None = None  # MIME type, e.g. image/jpeg
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedLocation:
+    """``podcast:location``: ``name`` is the display text (at most 128
+    characters); ``rel`` is "subject" (what the show is about, the default)
+    or "creator" (where it is made); ``country`` an ISO 3166-1 alpha-2 code;
+    ``geo`` a ``geo:lat,lon`` URI; ``osm`` an OpenStreetMap id like R113314."""
+
+    name: str
+    rel: str | None = None
+    country: str | None = None
+    geo: str | None = None
+    osm: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedBlock:
+    """``podcast:block``: ``platform`` is a service slug (``google``,
+    ``amazon``, ``spotify``...; None blocks every platform); ``blocked``
+    False lets that platform in despite a blanket block."""
+
+    platform: str | None
+    blocked: bool = True
+
+
+@dataclass(frozen=True)
+class FeedChat:
+    """``podcast:chat``: where the show's (channel) or the episode's (item)
+    live chat happens. ``protocol`` is irc, xmpp, nostr, matrix..."""
+
+    server: str
+    protocol: str
+    account_id: str | None = None
+    space: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedRemoteItem:
+    """``podcast:remoteItem``: a pointer to another feed (or an item in it)
+    by its ``podcast:guid``; ``feed_url`` is the fallback apps use when they
+    cannot resolve the GUID. As ``podcast:publisher`` its medium is
+    "publisher"."""
+
+    feed_guid: str
+    feed_url: str | None = None
+    item_guid: str | None = None
+    medium: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedValueTimeSplit:
+    """``podcast:valueTimeSplit``: for ``duration`` seconds from ``start``
+    the payments go to ``recipients`` instead of the show's, or, with
+    ``remote``, to the value block of another feed's item (a song, a
+    guest's show) at ``remote_percentage`` per cent."""
+
+    start: float
+    duration: float
+    recipients: tuple[FeedValueRecipient, ...] = ()
+    remote: FeedRemoteItem | None = None
+    remote_start: float | None = None
+    remote_percentage: int | None = None
+
+
+LiveStatus = Literal["pending", "live", "ended"]
+
+
+def live_status(start: datetime, end: datetime | None, now: datetime) -> LiveStatus:
+    """The ``podcast:liveItem`` status at ``now`` (passed in: the feed never
+    reads the clock): pending before ``start``, live until ``end``, then
+    ended. Without an end a stream counts as live for 24 hours (apps poll
+    the feed and need it to end some time)."""
+    if now < start:
+        return "pending"
+    if now < (end or start + timedelta(hours=24)):
+        return "live"
+    return "ended"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedLiveItem:
+    """``podcast:liveItem``: a live stream announced in the channel.
+    ``stream`` is the stream's URL and type (length is what apps expect for
+    a stream of unknown size: any positive placeholder); ``content_links``
+    (required by the namespace) name a page that plays the stream in a
+    browser, for apps that cannot. ``status`` comes from ``live_status``."""
+
+    guid: str
+    title: str
+    status: LiveStatus
+    start: datetime
+    end: datetime | None
+    stream: FeedEnclosure
+    content_links: tuple[FeedLink, ...]
+    description_html: str = ""
+    link: str | None = None
+    image_url: str | None = None
+    images: tuple[FeedImage, ...] = ()
+    persons: tuple[FeedPerson, ...] = ()
+    chat: FeedChat | None = None
+
+
+@dataclass(frozen=True)
+class FeedHistory:
+    """RFC 5005 archived feeds: where this document sits among the pages of
+    a long feed. The subscription feed (``archive`` False) links its newest
+    archive page as ``prev_archive``; each archive page (``archive`` True,
+    ``fh:archive``) links the subscription feed as ``current`` and its older
+    and newer neighbours as ``prev_archive`` and ``next_archive``."""
+
+    current: str | None = None
+    prev_archive: str | None = None
+    next_archive: str | None = None
+    archive: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,6 +315,12 @@ class FeedItem:
     location: str | None = None
     license: str | None = None  # SPDX identifier or a licence name
     keywords: tuple[str, ...] = ()
+    images: tuple[FeedImage, ...] = ()  # podcast:image
+    locations: tuple[FeedLocation, ...] = ()  # podcast:location with rel/country
+    chat: FeedChat | None = None
+    content_links: tuple[FeedLink, ...] = ()  # podcast:contentLink (name is the text)
+    value_time_splits: tuple[FeedValueTimeSplit, ...] = ()  # in an item podcast:value
+    ai_content: str | None = None  # podcast:txt purpose="ai-content"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -225,6 +368,16 @@ class FeedChannel:
     keywords: tuple[str, ...] = ()
     generator: str = "castline"
     last_build_date: datetime | None = None
+    images: tuple[FeedImage, ...] = ()  # podcast:image
+    locations: tuple[FeedLocation, ...] = ()  # podcast:location with rel/country
+    platform_blocks: tuple[FeedBlock, ...] = ()  # podcast:block id=...
+    chat: FeedChat | None = None
+    remote_items: tuple[FeedRemoteItem, ...] = ()  # channel-level podcast:remoteItem
+    publisher: FeedRemoteItem | None = None  # podcast:publisher
+    live_items: tuple[FeedLiveItem, ...] = ()  # podcast:liveItem
+    ai_content: str | None = None  # podcast:txt purpose="ai-content"
+    hubs: tuple[str, ...] = ()  # WebSub hubs: atom:link rel="hub"
+    podping: bool = False  # podcast:podping usesPodping="true": only when castline sends podpings
 
 
 def is_absolute_url(url: str) -> bool:
@@ -260,6 +413,20 @@ def _channel_urls(c: FeedChannel) -> Iterator[tuple[str, str | None]]:
         yield "podcast:funding", link.url
     for link in c.podroll:
         yield "podcast:remoteItem", link.url
+    for image in c.images:
+        yield "podcast:image", image.href
+    for remote in (*c.remote_items, *((c.publisher,) if c.publisher else ())):
+        yield "podcast:remoteItem", remote.feed_url
+    for hub in c.hubs:
+        yield "atom:link", hub
+    for live in c.live_items:
+        yield "podcast:liveItem", live.stream.url
+        yield "podcast:liveItem", live.link
+        yield "podcast:liveItem", live.image_url
+        for link in live.content_links:
+            yield "podcast:contentLink", link.url
+        for image in live.images:
+            yield "podcast:image", image.href
 
 
 def _item_urls(i: FeedItem) -> Iterator[tuple[str, str | None]]:
@@ -275,3 +442,7 @@ def _item_urls(i: FeedItem) -> Iterator[tuple[str, str | None]]:
     for person in i.persons:
         yield "podcast:person", person.img
         yield "podcast:person", person.href
+    for image in i.images:
+        yield "podcast:image", image.href
+    for link in i.content_links:
+        yield "podcast:contentLink", link.url

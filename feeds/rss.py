@@ -16,7 +16,8 @@ feedgen's bundled podcast extension gets wrong:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
@@ -28,19 +29,31 @@ from lxml import etree
 from feeds._xml import cleaned, set_html, sub
 from feeds.model import (
     FeedChannel,
+    FeedHistory,
     FeedInputError,
     FeedItem,
     is_absolute_url,
     iter_urls,
 )
-from feeds.podcast_ns import PodcastChannelExtension, PodcastItemExtension, analytics_url
+from feeds.podcast_ns import (
+    PodcastChannelExtension,
+    PodcastItemExtension,
+    analytics_url,
+    podcast_guid,
+)
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 _I = "{%s}" % ITUNES_NS
+ATOM_NS = "http://www.w3.org/2005/Atom"
+FH_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005 feed history
 
 
-def render_feed(channel: FeedChannel, items: Sequence[FeedItem]) -> bytes:
+def render_feed(channel: FeedChannel, items: Sequence[FeedItem], *,
+                history: FeedHistory | None = None) -> bytes:
     """The feed as UTF-8 XML bytes: same inputs, same bytes.
+
+    ``history`` places the document among the pages of a paged feed
+    (``render_paged`` sets it); None is a complete, unpaged feed.
 
     Text is cleaned of characters XML cannot carry; HTML goes in CDATA.
     Raises ``FeedInputError`` for what no app could use: an empty title,
@@ -66,14 +79,48 @@ def render_feed(channel: FeedChannel, items: Sequence[FeedItem]) -> bytes:
     fg.image(url=channel.image_url, title=channel.title, link=channel.link)
     if build_date is not None:
         fg.lastBuildDate(build_date)
-    fg.register_extension("castline", partial(_ChannelFixups, channel, build_date), None,
-                          atom=False)
+    fg.register_extension("castline", partial(_ChannelFixups, channel, build_date, history),
+                          None, atom=False)
     fg.register_extension("itunes", partial(_ItunesChannel, channel), None, atom=False)
     fg.register_extension("podcast", partial(PodcastChannelExtension, channel, ordered), None,
                           atom=False)
     for item in ordered:
         fg.add_entry(_entry(channel, item), order="append")
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def render_paged(channel: FeedChannel, items: Sequence[FeedItem], *, limit: int,
+                 archive_url: Callable[[int], str]) -> Iterator[tuple[int, bytes]]:
+    """A long feed as RFC 5005 archived feeds: (0, the subscription feed with
+    the newest ``limit`` items), then (n, archive page n) for n = 1, 2, ...
+
+    Archive pages are numbered oldest first and hold ``limit`` items each
+    (the newest page fewer), so a new episode changes only the newest page
+    (and, when that page fills, the ``next-archive`` link of the one before):
+    every other page keeps its bytes and its URL, and caches keep it for
+    long. Each page's ``lastBuildDate`` is its own newest item's date, its
+    ``podcast:guid`` the show's, and it carries no live items, hubs or
+    podping flag (those belong to the feed apps subscribe to). With no more
+    than ``limit`` items there are no archive pages. Pages are yielded one
+    at a time so a show of thousands of episodes never holds them all.
+    """
+    if limit < 1:
+        raise FeedInputError(f"{limit} must be 1 or more", field="feed_limit")
+    ordered = newest_first(cleaned(tuple(items)))
+    _require_valid(cleaned(channel), ordered)
+    current, archived = ordered[:limit], ordered[limit:][::-1]  # archived: oldest first
+    pages = [archived[i:i + limit] for i in range(0, len(archived), limit)]
+    newest_page = archive_url(len(pages)) if pages else None
+    yield 0, render_feed(channel, current, history=FeedHistory(prev_archive=newest_page)
+                         if pages else None)
+    show_guid = channel.podcast_guid or podcast_guid(channel.feed_url)
+    for n, page in enumerate(pages, 1):
+        page_channel = replace(channel, feed_url=archive_url(n), podcast_guid=show_guid,
+                               last_build_date=None, live_items=(), hubs=(), podping=False)
+        history = FeedHistory(current=channel.feed_url, archive=True,
+                              prev_archive=archive_url(n - 1) if n > 1 else None,
+                              next_archive=archive_url(n + 1) if n < len(pages) else None)
+        yield n, render_feed(page_channel, page, history=history)
 
 
 def newest_first(items: Sequence[FeedItem]) -> tuple[FeedItem, ...]:
@@ -102,24 +149,44 @@ def _entry(channel: FeedChannel, item: FeedItem) -> FeedEntry:
     explicit = channel.explicit if item.explicit is None else item.explicit
     fe.register_extension("itunes", partial(_ItunesItem, item, explicit), atom=False)
     fe.register_extension("podcast", partial(PodcastItemExtension, item,
-                                             channel.analytics_prefix), atom=False)
+                                             channel.analytics_prefix,
+                                             channel.value_recipients), atom=False)
     return fe
 
 
 class _ChannelFixups(BaseExtension):
     """RSS core tags feedgen writes differently: the channel description as
     CDATA, and no ``lastBuildDate`` at all (rather than "now") for a feed
-    with no episodes and no given date."""
+    with no episodes and no given date. Also the ``atom:link`` elements
+    feedgen's RSS writer drops: WebSub hubs and RFC 5005 archive links,
+    right after the self link, and ``fh:archive`` in an archive page."""
 
-    def __init__(self, channel: FeedChannel, build_date: datetime | None) -> None:
+    def __init__(self, channel: FeedChannel, build_date: datetime | None,
+                 history: FeedHistory | None) -> None:
         self._channel = channel
         self._build_date = build_date
+        self._history = history
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": FH_NS} if self._history and self._history.archive else {}
 
     def extend_rss(self, feed: etree._Element) -> etree._Element:
         ch = feed[0]
         set_html(ch.find("description"), self._channel.description_html)
         if self._build_date is None:
             ch.remove(ch.find("lastBuildDate"))
+        anchor = ch.find("{%s}link" % ATOM_NS)
+        links = [("hub", hub) for hub in self._channel.hubs]
+        h = self._history
+        if h is not None:
+            links += [(rel, url) for rel, url in (("current", h.current),
+                                                  ("prev-archive", h.prev_archive),
+                                                  ("next-archive", h.next_archive)) if url]
+        for rel, href in reversed(links):
+            link = etree.Element("{%s}link" % ATOM_NS, href=href, rel=rel)
+            anchor.addnext(link)
+        if h is not None and h.archive:
+            anchor.addnext(etree.Element("{%s}archive" % FH_NS))
         return feed
 
 

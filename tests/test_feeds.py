@@ -24,23 +24,33 @@ from lxml import etree
 
 from feeds import (
     APPLE_CATEGORIES,
+    FeedBlock,
     FeedCategory,
     FeedChannel,
     FeedChapter,
+    FeedChat,
     FeedEnclosure,
+    FeedImage,
     FeedInputError,
     FeedItem,
     FeedLink,
+    FeedLiveItem,
+    FeedLocation,
     FeedPerson,
+    FeedRemoteItem,
     FeedSoundbite,
     FeedTranscript,
     FeedValueRecipient,
+    FeedValueTimeSplit,
     analytics_url,
     chapters_json,
     chapters_text,
     check_feed,
+    live_status,
     podcast_guid,
     render_feed,
+    render_paged,
+    sri,
 )
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -49,9 +59,12 @@ NS = {
     "podcast": "https://podcastindex.org/namespace/1.0",
     "atom": "http://www.w3.org/2005/Atom",
     "content": "http://purl.org/rss/1.0/modules/content/",
+    "fh": "http://purl.org/syndication/history/1.0",
 }
 FEED_URL = "https://example.com/show/feed.xml"
 START = datetime(2024, 3, 1, 9, 30, tzinfo=timezone.utc)
+SHA384_EMPTY = ("38b060a751ac96384cd9327eb1b1e36a21fdb71114be07434c0cc7bf63f6e1da"
+                "274edebfe76f65fbd51ad2f14898b95b")  # sha384 of no bytes
 
 
 # -- fixtures: a fully described show with three episodes ------------------
@@ -75,13 +88,30 @@ def show_channel(**changes) -> FeedChannel:
         funding=(FeedLink("Support the show", "https://example.com/support"),),
         license="CC-BY-4.0",
         license_url="https://creativecommons.org/licenses/by/4.0/",
-        location="Lisbon, Portugal",
         update_frequency="FREQ=WEEKLY",
         podroll=(FeedLink("Paper Cuts", "https://papercuts.example/feed.xml"),),
         value_recipients=(FeedValueRecipient("Ann Author", "02abcdef", 95),
                           FeedValueRecipient("Podcast Index", "03fedcba", 5, fee=True)),
         apple_verify="apple-verify-token",
         keywords=("offline", "paper"),
+        images=(FeedImage("https://example.com/show/art-3000.jpg", alt="A notebook on a desk",
+                          aspect_ratio="1/1", width=3000, height=3000, type="image/jpeg",
+                          purpose="artwork"),
+                FeedImage("https://example.com/show/art-social.jpg", alt="A notebook on a desk",
+                          aspect_ratio="1200/630", width=1200, height=630, type="image/jpeg",
+                          purpose="social")),
+        locations=(FeedLocation("Lisbon, Portugal", rel="creator", country="pt",
+                                geo="geo:38.7223,-9.1393", osm="R5400890"),),
+        platform_blocks=(FeedBlock("google"), FeedBlock("amazon")),
+        chat=FeedChat("irc.libera.chat", "irc", account_id="@ann", space="#offline"),
+        remote_items=(FeedRemoteItem("917393e3-1b1e-5cef-ace4-edaa54e1f810",
+                                     "https://mp3s.nashownotes.com/pc20rss.xml",
+                                     title="Podcasting 2.0"),),
+        publisher=FeedRemoteItem("003af0a0-6a45-55cf-b765-68e3d349551a",
+                                 "https://example.com/publisher.xml", medium="publisher"),
+        ai_content="none: written, recorded and edited by people",
+        hubs=("https://pubsubhubbub.appspot.com/",),
+        podping=True,
     )
     return replace(channel, **changes)
 
@@ -109,9 +139,13 @@ def show_item(n: int, *, size: int | None = None, **changes) -> FeedItem:
         chapters_url=f"https://example.com/show/{n:03d}.chapters.json",
         soundbites=(FeedSoundbite(62.5, 30.0, "The good bit"),),
         alternates=(FeedEnclosure(f"https://cdn.example.com/show/{n:03d}.opus", 500_000 + n,
-                                  "audio/ogg", 64, "Opus"),),
+                                  "audio/ogg", 64, "Opus", integrity=sri(SHA384_EMPTY)),),
         social_interact_url=f"https://social.example/@show/{n}",
         keywords=("notebooks",),
+        images=(FeedImage(f"https://example.com/show/{n:03d}-1400.jpg", alt=f"Episode {n} art",
+                          aspect_ratio="1/1", width=1400, height=1400, type="image/jpeg",
+                          purpose="artwork"),),
+        content_links=(FeedLink("Watch on PeerTube", f"https://video.example/w/{n}"),),
     )
     return replace(item, **changes)
 
@@ -135,7 +169,8 @@ def test_namespaces_are_declared_with_their_official_uris():
     root = parse(render_feed(show_channel(), show_items()))
     assert root.tag == "rss" and root.get("version") == "2.0"
     for prefix, uri in NS.items():
-        assert root.nsmap[prefix] == uri
+        if prefix != "fh":  # only archive pages declare feed history
+            assert root.nsmap[prefix] == uri
 
 
 def test_channel_has_every_apple_element_well_formed():
@@ -268,7 +303,7 @@ def test_golden_feed_is_pinned_byte_for_byte():
     """The whole feed for the fixed show. After an intended change, rebuild
     with CASTLINE_UPDATE_GOLDEN=1 and review the diff of the golden file."""
     golden = GOLDEN / "feed_full_show.xml"
-    channel = show_channel(analytics_prefix="https://op3.dev/e/")
+    channel = show_channel(analytics_prefix="https://op3.dev/e/", live_items=(live_item(LIVE_START),))
     built = render_feed(channel, show_items())
     if os.environ.get("CASTLINE_UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(exist_ok=True)
@@ -392,7 +427,6 @@ def test_channel_podcast_tags():
         "Ann Author", "host", "cast", "https://example.com/ann.jpg", "https://ann.example.com/")
     assert xp(ch, "podcast:license/text()") == ["CC-BY-4.0"]
     assert xp(ch, "podcast:license/@url") == ["https://creativecommons.org/licenses/by/4.0/"]
-    assert xp(ch, "podcast:location/text()") == ["Lisbon, Portugal"]
     assert xp(ch, "podcast:medium/text()") == ["podcast"]
     assert xp(ch, "podcast:updateFrequency/@rrule") == ["FREQ=WEEKLY"]
     assert xp(ch, "podcast:updateFrequency/text()") == ["Weekly"]
@@ -598,3 +632,252 @@ def test_update_frequency_label_follows_the_rrule():
         root = parse(render_feed(show_channel(update_frequency=rrule), []))
         assert xp(root, "//podcast:updateFrequency/text()") == [label]
         assert xp(root, "//podcast:updateFrequency/@rrule") == [rrule]
+
+
+# -- the rest of the namespace: images, blocks, chat, links, live, value splits ----
+
+
+def test_podcast_image_lists_every_size_with_its_attributes_never_podcast_images():
+    root = parse(render_feed(show_channel(), show_items()))
+    square, social = xp(root, "/rss/channel/podcast:image")
+    assert dict(square.attrib) == {
+        "href": "https://example.com/show/art-3000.jpg", "alt": "A notebook on a desk",
+        "aspect-ratio": "1/1", "width": "3000", "height": "3000", "type": "image/jpeg",
+        "purpose": "artwork"}
+    assert (social.get("aspect-ratio"), social.get("width"), social.get("height"),
+            social.get("purpose")) == ("1200/630", "1200", "630", "social")
+    item = xp(root, "//item[guid='castline:ep-003']")[0]
+    assert xp(item, "podcast:image/@href") == ["https://example.com/show/003-1400.jpg"]
+    assert xp(item, "podcast:image/@alt") == ["Episode 3 art"]
+    assert xp(root, "//podcast:images") == []
+
+
+def test_block_chat_remote_item_publisher_txt_and_podping_on_the_channel():
+    root = parse(render_feed(show_channel(block=True), []))
+    ch = xp(root, "/rss/channel")[0]
+    assert [(b.get("id"), b.text) for b in xp(ch, "podcast:block")] == [
+        (None, "yes"), ("google", "yes"), ("amazon", "yes")]
+    let_in = parse(render_feed(show_channel(platform_blocks=(FeedBlock("spotify", False),)), []))
+    assert [(b.get("id"), b.text) for b in xp(let_in, "//podcast:block")] == [("spotify", "no")]
+    chat = xp(ch, "podcast:chat")[0]
+    assert dict(chat.attrib) == {"server": "irc.libera.chat", "protocol": "irc",
+                                 "accountId": "@ann", "space": "#offline"}
+    remote = xp(ch, "podcast:remoteItem")
+    assert [(r.get("feedGuid"), r.get("feedUrl"), r.get("title")) for r in remote] == [
+        ("917393e3-1b1e-5cef-ace4-edaa54e1f810", "https://mp3s.nashownotes.com/pc20rss.xml",
+         "Podcasting 2.0")]
+    publisher = xp(ch, "podcast:publisher/podcast:remoteItem")
+    assert len(publisher) == 1 and publisher[0].get("medium") == "publisher"
+    assert publisher[0].get("feedUrl") == "https://example.com/publisher.xml"
+    assert xp(ch, "podcast:txt[@purpose='ai-content']/text()") == [
+        "none: written, recorded and edited by people"]
+    assert xp(ch, "podcast:podping/@usesPodping") == ["true"]
+    assert xp(parse(render_feed(show_channel(podping=False), [])), "//podcast:podping") == []
+
+
+def test_websub_hub_links_follow_the_self_link_and_feedparser_reads_them():
+    xml = render_feed(show_channel(hubs=("https://hub.example/", "https://pubsubhubbub.appspot.com/")),
+                      show_items())
+    root = parse(xml)
+    assert xp(root, "/rss/channel/atom:link/@rel") == ["self", "hub", "hub"]
+    assert xp(root, "/rss/channel/atom:link[@rel='hub']/@href") == [
+        "https://hub.example/", "https://pubsubhubbub.appspot.com/"]
+    parsed = feedparser.parse(xml)
+    assert parsed.bozo == 0
+    assert [link.href for link in parsed.feed.links if link.rel == "hub"] == [
+        "https://hub.example/", "https://pubsubhubbub.appspot.com/"]
+
+
+def test_locations_with_rel_country_geo_and_osm_and_the_plain_form():
+    loc = FeedLocation("Austin, TX", rel="subject", country="us", geo="geo:30.2672,97.7431",
+                       osm="R113314")
+    root = parse(render_feed(show_channel(location="Lisbon"), [show_item(2, locations=(loc,))]))
+    assert [(e.text, dict(e.attrib)) for e in xp(root, "/rss/channel/podcast:location")] == [
+        ("Lisbon", {}), ("Lisbon, Portugal", {"rel": "creator", "geo": "geo:38.7223,-9.1393",
+                                              "osm": "R5400890", "country": "pt"})]
+    assert xp(root, "//item/podcast:location/@country") == ["us"]
+    assert xp(root, "//item/podcast:location/@rel") == ["subject"]
+    bad = FeedLocation("x" * 130, rel="nearby", country="usa")
+    found = {(p.element, p.severity, p.message.split()[0])
+             for p in check_feed(show_channel(locations=(bad,)), [])}
+    assert ("podcast:location", "warning", repr("x" * 40) + "...") in found
+    assert ("podcast:location", "error", "rel") in found
+    assert ("podcast:location", "error", "country") in found
+
+
+def test_alternate_enclosures_carry_source_and_sri_integrity_of_the_bytes():
+    data = os.urandom(5000)
+    digest = __import__("hashlib").sha384(data).hexdigest()
+    item = show_item(3, enclosure=FeedEnclosure("https://cdn.example.com/show/003.mp3", 5000,
+                                                "audio/mpeg", 128, integrity=sri(digest)))
+    root = parse(render_feed(show_channel(), [item]))
+    main, opus = xp(root, "//podcast:alternateEnclosure")
+    assert xp(main, "podcast:source/@uri") == ["https://cdn.example.com/show/003.mp3"]
+    (integrity,) = xp(main, "podcast:integrity")
+    assert integrity.get("type") == "sri"
+    value = integrity.get("value")
+    assert value.startswith("sha384-")
+    import base64
+    import hashlib
+    assert base64.b64decode(value.removeprefix("sha384-")) == hashlib.sha384(data).digest()
+    assert xp(opus, "podcast:integrity/@value") == [sri(SHA384_EMPTY)]
+    assert sri(SHA384_EMPTY) == "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb"
+
+
+def test_lnaddress_recipients_and_value_time_splits():
+    channel = show_channel(value_recipients=(
+        FeedValueRecipient("Ann Author", "ann@getalby.com", 95, type="lnaddress"),
+        FeedValueRecipient("Podcast Index", "03fedcba", 5, fee=True)))
+    guest = FeedValueRecipient("Gus Guest", "gus@example.com", 50, type="lnaddress")
+    song = FeedRemoteItem("a94f5cc9-8c58-55fc-91fe-a324087a655b",
+                          item_guid="https://podcastindex.org/podcast/4148683#1", medium="music")
+    item = show_item(3, value_time_splits=(FeedValueTimeSplit(60, 237, recipients=(guest,)),
+                                           FeedValueTimeSplit(330, 53, remote=song, remote_start=174,
+                                                              remote_percentage=95)))
+    root = parse(render_feed(channel, [item, show_item(2)]))
+    assert xp(root, "/rss/channel/podcast:value/podcast:valueRecipient/@type") == [
+        "lnaddress", "node"]
+    assert xp(root, "/rss/channel/podcast:value/podcast:valueRecipient/@address") == [
+        "ann@getalby.com", "03fedcba"]
+    (value,) = xp(root, "//item[guid='castline:ep-003']/podcast:value")
+    assert xp(value, "podcast:valueRecipient/@address") == ["ann@getalby.com", "03fedcba"]
+    first, second = xp(value, "podcast:valueTimeSplit")
+    assert (first.get("startTime"), first.get("duration")) == ("60", "237")
+    assert xp(first, "podcast:valueRecipient/@address") == ["gus@example.com"]
+    assert (second.get("remoteStartTime"), second.get("remotePercentage")) == ("174", "95")
+    assert xp(second, "podcast:remoteItem/@medium") == ["music"]
+    assert xp(root, "//item[guid='castline:ep-002']/podcast:value") == []
+    assert check_feed(channel, [item]) == []
+    problems = check_feed(show_channel(value_recipients=()), [item])
+    assert [(p.element, p.episode) for p in problems] == [("podcast:valueTimeSplit",
+                                                           "castline:ep-003")]
+    bad = show_channel(value_recipients=(FeedValueRecipient("Ann", "not an address", 1,
+                                                            type="lnaddress"),))
+    assert [p.element for p in check_feed(bad, [])] == ["podcast:valueRecipient"]
+
+
+def test_item_chat_content_links_and_ai_content():
+    item = show_item(3, chat=FeedChat("relay.example.com", "nostr", space="#ep3"),
+                     ai_content="assisted: transcript made by machine, checked by people")
+    root = parse(render_feed(show_channel(), [item]))
+    it = xp(root, "//item")[0]
+    assert xp(it, "podcast:contentLink/@href") == ["https://video.example/w/3"]
+    assert xp(it, "podcast:contentLink/text()") == ["Watch on PeerTube"]
+    assert xp(it, "podcast:chat/@protocol") == ["nostr"]
+    assert xp(it, "podcast:txt[@purpose='ai-content']/text()") == [
+        "assisted: transcript made by machine, checked by people"]
+
+
+LIVE_START = datetime(2024, 4, 1, 18, 0, tzinfo=timezone.utc)
+LIVE_END = LIVE_START + timedelta(hours=1)
+
+
+def live_item(now: datetime, **changes) -> FeedLiveItem:
+    item = FeedLiveItem(
+        guid="castline:live-2024-04-01", title="Live from the studio",
+        status=live_status(LIVE_START, LIVE_END, now), start=LIVE_START, end=LIVE_END,
+        stream=FeedEnclosure("https://stream.example.com/live.mp3", 1, "audio/mpeg"),
+        content_links=(FeedLink("Listen in your browser", "https://example.com/show/live/"),),
+        description_html="<p>Questions from listeners, live.</p>",
+        link="https://example.com/show/live/",
+        chat=FeedChat("irc.libera.chat", "irc", space="#offline-live"))
+    return replace(item, **changes)
+
+
+def test_live_item_status_follows_the_clock_it_is_given():
+    assert live_status(LIVE_START, LIVE_END, LIVE_START - timedelta(seconds=1)) == "pending"
+    assert live_status(LIVE_START, LIVE_END, LIVE_START) == "live"
+    assert live_status(LIVE_START, LIVE_END, LIVE_END) == "ended"
+    assert live_status(LIVE_START, None, LIVE_START + timedelta(hours=23)) == "live"
+    assert live_status(LIVE_START, None, LIVE_START + timedelta(hours=24)) == "ended"
+    statuses = []
+    for now in (LIVE_START - timedelta(days=1), LIVE_START + timedelta(minutes=5),
+                LIVE_END + timedelta(minutes=5)):
+        root = parse(render_feed(show_channel(live_items=(live_item(now),)), show_items()))
+        statuses += xp(root, "/rss/channel/podcast:liveItem/@status")
+    assert statuses == ["pending", "live", "ended"]
+
+
+def test_live_item_has_what_apps_need_to_play_the_stream():
+    root = parse(render_feed(show_channel(live_items=(live_item(LIVE_START),)), show_items()))
+    (live,) = xp(root, "/rss/channel/podcast:liveItem")
+    assert parsedate_to_datetime(xp(root, "/rss/channel/lastBuildDate/text()")[0]) == (
+        show_item(3).pub_date)
+    assert datetime.fromisoformat(live.get("start")) == LIVE_START
+    assert datetime.fromisoformat(live.get("end")) == LIVE_END
+    assert xp(live, "title/text()") == ["Live from the studio"]
+    assert xp(live, "guid/text()") == ["castline:live-2024-04-01"]
+    assert xp(live, "enclosure/@url") == ["https://stream.example.com/live.mp3"]
+    assert xp(live, "podcast:alternateEnclosure/podcast:source/@uri") == [
+        "https://stream.example.com/live.mp3"]
+    assert xp(live, "podcast:contentLink/@href") == ["https://example.com/show/live/"]
+    assert xp(live, "podcast:chat/@space") == ["#offline-live"]
+    # a live item is not an episode: apps that do not know the tag list three episodes
+    assert len(podcastparser.parse(FEED_URL, io.BytesIO(render_feed(
+        show_channel(live_items=(live_item(LIVE_START),)), show_items())))["episodes"]) == 3
+    no_link = show_channel(live_items=(live_item(LIVE_START, content_links=()),))
+    assert [p.element for p in check_feed(no_link, [])] == ["podcast:liveItem"]
+
+
+# -- paged archives (RFC 5005) ----------------------------------------------------
+
+
+def archive_url(n: int) -> str:
+    return f"https://example.com/show/feed-archive-{n}.xml"
+
+
+def many_items(count: int) -> list[FeedItem]:
+    return [show_item(n, episode_type="full", soundbites=(), alternates=(), persons=(),
+                      transcripts=(), images=(), content_links=()) for n in range(1, count + 1)]
+
+
+def test_paged_feed_keeps_the_newest_in_the_main_feed_and_archives_the_rest_oldest_first():
+    items = many_items(23)
+    docs = dict(render_paged(show_channel(), items, limit=5, archive_url=archive_url))
+    assert sorted(docs) == [0, 1, 2, 3, 4]  # 5 current, 18 archived in pages of 5, 5, 5, 3
+    main = parse(docs[0])
+    assert xp(main, "//item/itunes:episode/text()") == [str(n) for n in range(23, 18, -1)]
+    assert xp(main, "/rss/channel/atom:link[@rel='prev-archive']/@href") == [archive_url(4)]
+    assert xp(main, "/rss/channel/atom:link[@rel='hub']/@href") == [
+        "https://pubsubhubbub.appspot.com/"]
+    assert xp(main, "//fh:archive") == []
+    seen = []
+    for n in (1, 2, 3, 4):
+        page = parse(docs[n])
+        ch = xp(page, "/rss/channel")[0]
+        assert xp(ch, "fh:archive") != []
+        assert xp(ch, "atom:link[@rel='self']/@href") == [archive_url(n)]
+        assert xp(ch, "atom:link[@rel='current']/@href") == [FEED_URL]
+        assert xp(ch, "atom:link[@rel='prev-archive']/@href") == ([archive_url(n - 1)] if n > 1 else [])
+        assert xp(ch, "atom:link[@rel='next-archive']/@href") == ([archive_url(n + 1)] if n < 4 else [])
+        assert xp(ch, "atom:link[@rel='hub'] | podcast:podping | podcast:liveItem") == []
+        assert xp(ch, "podcast:guid/text()") == [podcast_guid(FEED_URL)]
+        numbers = [int(e) for e in xp(ch, "item/itunes:episode/text()")]
+        assert parsedate_to_datetime(xp(ch, "lastBuildDate/text()")[0]) == show_item(max(numbers)).pub_date
+        seen += numbers
+        assert feedparser.parse(docs[n]).bozo == 0
+    assert sorted(seen) == list(range(1, 19))
+    assert sorted(int(e) for e in xp(parse(docs[1]), "//itunes:episode/text()")) == [1, 2, 3, 4, 5]
+
+
+def test_a_new_episode_changes_only_the_newest_archive_page_and_the_main_feed():
+    before = dict(render_paged(show_channel(), many_items(23), limit=5, archive_url=archive_url))
+    after = dict(render_paged(show_channel(), many_items(24), limit=5, archive_url=archive_url))
+    changed = sorted(n for n in after if before.get(n) != after[n])
+    assert changed == [0, 4]
+    again = dict(render_paged(show_channel(), many_items(24), limit=5, archive_url=archive_url))
+    assert again == after  # deterministic bytes: unchanged pages are never re-uploaded
+    # the newest page fills up: a new page appears, and the full one gains its next link once
+    full = dict(render_paged(show_channel(), many_items(26), limit=5, archive_url=archive_url))
+    assert sorted(n for n in full if after.get(n) != full[n]) == [0, 4, 5]
+    edited = many_items(26)
+    edited[1] = replace(edited[1], title="Notebooks, revised")
+    retitled = dict(render_paged(show_channel(), edited, limit=5, archive_url=archive_url))
+    assert sorted(n for n in retitled if full[n] != retitled[n]) == [1]
+
+
+def test_a_short_feed_has_no_archive_pages_and_matches_the_unpaged_feed():
+    docs = list(render_paged(show_channel(), show_items(), limit=5, archive_url=archive_url))
+    assert docs == [(0, render_feed(show_channel(), show_items()))]
+    with pytest.raises(FeedInputError):
+        list(render_paged(show_channel(), show_items(), limit=0, archive_url=archive_url))
