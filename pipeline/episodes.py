@@ -19,10 +19,10 @@ from . import art, tags
 from .build import (HashCache, MediaPlan, is_mastered, master_cached, media_plan, media_record, record_media,
                     tag_cached)
 from .model import Chapter, Encoding, Episode, MasteredAudio, Settings
-from .render import Built, transcript_bytes
+from .render import Built
 from .state import EpisodeRecord
 from .storage import Upload, headers_for, make_upload
-from .transcript import Cue, read_transcript
+from .transcript import Cue, read_transcript, transcript_bytes
 
 ART_DIR = ".castline/cache/art"
 MASTER_WORKERS = 2  # episodes mastered at once (each ffmpeg also uses a second core part of the time)

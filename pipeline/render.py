@@ -132,25 +132,3 @@ def _person(p: Person) -> FeedPerson:
 def _chapter(c: Chapter) -> FeedChapter:
     return FeedChapter(start=c.start, title=c.title, url=c.url, img=c.img)
 
-
-def transcript_bytes(cues: tuple[Cue, ...], fmt: str) -> bytes:
-    """Write cues back as WebVTT or SubRip (after their times were shifted to
-    the published audio's timeline)."""
-    def stamp(t: float, sep: str) -> str:
-        ms = round(t * 1000)
-        h, rem = divmod(ms, 3_600_000)
-        m, rem = divmod(rem, 60_000)
-        s, ms = divmod(rem, 1000)
-        return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
-
-    blocks = []
-    for i, c in enumerate(cues, 1):
-        if fmt == "vtt":
-            text = f"<v {c.speaker}>{c.text}" if c.speaker else c.text
-            blocks.append(f"{stamp(c.start, '.')} --> {stamp(c.end, '.')}\n{text}")
-        else:
-            text = f"{c.speaker}: {c.text}" if c.speaker else c.text
-            blocks.append(f"{i}\n{stamp(c.start, ',')} --> {stamp(c.end, ',')}\n{text}")
-    head = "WEBVTT\n\n" if fmt == "vtt" else ""
-    return (head + "\n\n".join(blocks) + "\n").encode()
-

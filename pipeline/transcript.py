@@ -1,122 +1,206 @@
-"""Transcripts: the WebVTT or SubRip sidecar of an episode, read into cues.
+"""Transcripts: the WebVTT or SubRip sidecar of an episode, read into cues
+and written back on the published audio's timeline.
 
-A cue is a stretch of speech with a start and end in seconds from the start
-of the episode as heard, the words, and (WebVTT ``<v Name>`` voice spans) who
-speaks. The pages print them as a readable transcript whose timestamps seek
-the player; the feed points apps at the file itself (``podcast:transcript``).
+A cue is a stretch of speech with a start and end in seconds, the words,
+and (WebVTT ``<v Name>`` voice spans) who speaks. The pages print the words
+as a readable transcript whose timestamps seek the player; the feed points
+apps at the published file (``podcast:transcript``), and a browser reads it
+in a ``<track>``.
 
-WebVTT timestamps are ``[hh:]mm:ss.ttt``; SubRip ones ``hh:mm:ss,ttt``. A
-malformed file raises NotesError naming the line, so the host can fix it.
+Two maintained libraries do the reading and writing: webvtt-py for WebVTT
+(it keeps a cue's markup, entities and settings exactly as written, which
+matters: ``5 &lt; 6`` written back as ``5 < 6`` makes a browser's WebVTT
+parser drop text) and srt for SubRip (it reads what players read and reports
+where a file stops making sense). The published file is the host's file with
+the times moved; only control characters are taken out of it.
+
+A malformed file raises NotesError naming the line, so the host can fix it.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
+from typing import Callable
+
+import srt
+import webvtt
+from webvtt.errors import MalformedCaptionError, MalformedFileError
+from webvtt.models import Caption, Timestamp
 
 from .errors import NotesError
+from .text import clean_line, clean_text
 
-_ARROW = "-->"
-_VTT_TIME = re.compile(r"^(?:(\d+):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
-_SRT_TIME = re.compile(r"^(\d+):([0-5]\d):([0-5]\d)[,.](\d{1,3})$")
-_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
-_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>")
 _FIX_VTT = "write cues as '00:01:02.500 --> 00:01:05.000' followed by the text (see the WebVTT spec)"
 _FIX_SRT = "write cues as a number, '00:01:02,500 --> 00:01:05,000', then the text"
+_SRT_TAG = re.compile(r"</?(?:b|i|u|font)(?:\s[^>]*)?>|\{\\[^}]*\}", re.IGNORECASE)  # <i>, <font ...>, {\an8}
 
 
 @dataclass(frozen=True)
 class Cue:
-    """One caption: seconds from the start, the words, maybe the speaker."""
+    """One caption: seconds from the start, the words, maybe the speaker.
+
+    ``text`` and ``speaker`` are what a reader sees (markup dropped, entities
+    decoded); ``markup``, ``settings`` and ``identifier`` are the cue as the
+    host wrote it, for the published file (empty for a cue made in code)."""
 
     start: float
     end: float
     text: str
     speaker: str | None = None
+    markup: str = field(default="", compare=False)
+    settings: str = field(default="", compare=False)
+    identifier: str | None = field(default=None, compare=False)
 
 
 def read_transcript(path: Path) -> tuple[Cue, ...]:
     """Read a ``.vtt`` or ``.srt`` file into cues, in file order."""
     path = Path(path)
     try:
-        raw = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise NotesError("transcript is not UTF-8 text", path=path, fix="save it as UTF-8") from exc
+        raw = path.read_bytes()
     except OSError as exc:
-        raise NotesError(f"cannot read transcript ({exc.strerror})", path=path) from exc
-    lines = raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        raise NotesError(f"cannot read transcript ({exc.strerror})", path=path, fix="check the file's permissions") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotesError("transcript is not UTF-8 text", path=path, line=raw[: exc.start].count(b"\n") + 1,
+                         fix="save it as UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     suffix = path.suffix.lower()
     if suffix == ".vtt":
-        return _parse(lines, path, vtt=True)
+        return _read_vtt(text, path)
     if suffix == ".srt":
-        return _parse(lines, path, vtt=False)
+        return _read_srt(text, path)
     raise NotesError(f"unknown transcript type {suffix!r}", path=path, fix="use a .vtt or .srt file")
 
 
-def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
-    """Split into blank-line separated blocks, each with its 1-based first line."""
-    blocks, current, first = [], [], 0
-    for number, line in enumerate(lines, start=1):
-        if line.strip():
-            if not current:
-                first = number
-            current.append(line.rstrip())
-        elif current:
-            blocks.append((first, current))
-            current = []
-    if current:
-        blocks.append((first, current))
-    return blocks
+def transcript_bytes(cues: tuple[Cue, ...], fmt: str) -> bytes:
+    """Write cues back as WebVTT (``fmt`` "vtt") or SubRip ("srt"), after
+    their times were moved to the published audio's timeline. Each cue's
+    markup is written as the host wrote it, escaping and voices included."""
+    if fmt == "vtt":
+        captions = [Caption(start=_vtt_time(c.start), end=_vtt_time(max(c.start, c.end)), text=_vtt_markup(c),
+                                   identifier=c.identifier, settings=c.settings) for c in cues]
+        return webvtt.WebVTT(captions=captions).content.encode()
+    subtitles = [srt.Subtitle(index=i, start=timedelta(seconds=c.start), end=timedelta(seconds=max(c.start, c.end)),
+                              content=c.markup or (f"{c.speaker}: {c.text}" if c.speaker else c.text))
+                 for i, c in enumerate(cues, 1)]
+    return srt.compose(subtitles, reindex=False).encode()
 
 
-def _parse(lines: list[str], path: Path, *, vtt: bool) -> tuple[Cue, ...]:
-    blocks = _blocks(lines)
-    fix = _FIX_VTT if vtt else _FIX_SRT
-    if vtt:
-        if not blocks or not re.match(r"^WEBVTT(?:[ \t].*)?$", blocks[0][1][0]):
-            raise NotesError("a WebVTT file must start with 'WEBVTT'", path=path, line=1, fix=fix)
-        blocks = blocks[1:]
-    cues: list[Cue] = []
-    for first, block in blocks:
-        if vtt and re.match(r"^(NOTE|STYLE|REGION)(\s|$)", block[0]):
+def _vtt_time(seconds: float) -> str:
+    return str(Timestamp.from_seconds(round(seconds, 3)))
+
+
+def _vtt_markup(c: Cue) -> str:
+    if c.markup:
+        return c.markup
+    text = html.escape(c.text, quote=False)
+    return f"<v {html.escape(c.speaker, quote=False)}>{text}" if c.speaker else text
+
+
+# -- WebVTT ------------------------------------------------------------------
+
+def _read_vtt(text: str, path: Path) -> tuple[Cue, ...]:
+    try:
+        captions = webvtt.from_string(text, strict=True).captions
+    except MalformedFileError:
+        raise NotesError("a WebVTT file must start with 'WEBVTT'", path=path, line=1, fix=_FIX_VTT) from None
+    except MalformedCaptionError as exc:
+        line, timing = _locate(text, _vtt_block_is_bad, skip_first=True)
+        reason = str(exc) if not str(exc).startswith("Invalid cue block") else "bad cue timing"
+        raise NotesError(f"{_lower_first(_cut(reason))}: {_cut(timing)!r}", path=path, line=line, fix=_FIX_VTT) from None
+    if any(c.end_time < c.start_time for c in captions):
+        line, timing = _locate(text, _vtt_block_is_bad, skip_first=True)
+        raise NotesError(f"cue ends before it starts: {_cut(timing)!r}", path=path, line=line, fix=_FIX_VTT)
+    cues = []
+    for c in captions:
+        words = clean_line(html.unescape(c.text))
+        if not words:
             continue
-        timing = next((i for i, ln in enumerate(block[:2]) if _ARROW in ln), None)
-        if timing is None or (not vtt and timing == 1 and not block[0].strip().isdigit()):
-            raise NotesError("expected a cue timing line with '-->'", path=path, line=first, fix=fix)
-        line_no = first + timing
-        start, end = _timing(block[timing], path, line_no, vtt=vtt, fix=fix)
-        text, speaker = _text(block[timing + 1 :])
-        if text:
-            cues.append(Cue(start, end, text, speaker))
+        voice = c.voice
+        cues.append(Cue(start=c.start_time.in_milliseconds() / 1000, end=c.end_time.in_milliseconds() / 1000,
+                        text=words, speaker=clean_line(html.unescape(voice)) or None if voice else None,
+                        markup=_clean_lines(c.raw_text), settings=clean_line(str(c.settings)),
+                        identifier=clean_line(c.identifier or "") or None))
     return tuple(cues)
 
 
-def _timing(line: str, path: Path, line_no: int, *, vtt: bool, fix: str) -> tuple[float, float]:
-    left, _, right = line.partition(_ARROW)
-    fields = right.split()
-    pattern = _VTT_TIME if vtt else _SRT_TIME
-    match_start = pattern.match(left.strip())
-    match_end = pattern.match(fields[0]) if fields else None
-    if not match_start or not match_end:
-        raise NotesError(f"bad cue timing {line.strip()!r}", path=path, line=line_no, fix=fix)
-    start, end = _seconds(match_start), _seconds(match_end)
-    if end < start:
-        raise NotesError(f"cue ends before it starts: {line.strip()!r}", path=path, line=line_no, fix=fix)
-    return start, end
+def _vtt_block_is_bad(block: str) -> bool:
+    try:
+        captions = webvtt.from_string("WEBVTT\n\n" + block, strict=True).captions
+    except (MalformedCaptionError, MalformedFileError):
+        return True
+    return any(c.end_time < c.start_time for c in captions)
 
 
-def _seconds(match: re.Match[str]) -> float:
-    hours, minutes, seconds, fraction = match.groups()
-    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(fraction.ljust(3, "0")) / 1000
+# -- SubRip ------------------------------------------------------------------
+
+def _read_srt(text: str, path: Path) -> tuple[Cue, ...]:
+    try:
+        subtitles = list(srt.parse(text))
+    except srt.SRTParseError as exc:
+        unmatched = exc.unmatched_content
+        start = exc.expected_start + len(unmatched) - len(unmatched.lstrip())
+        line = text.count("\n", 0, start) + 1
+        first = text[start:].split("\n", 1)[0]
+        raise NotesError(f"cannot read this as a cue: {_cut(first)!r}", path=path, line=line, fix=_FIX_SRT) from None
+    except (ValueError, OverflowError):  # a time or a cue number past any recording
+        line, timing = _locate(text, _srt_block_is_bad)
+        raise NotesError(f"bad cue timing {_cut(timing)!r}", path=path, line=line, fix=_FIX_SRT) from None
+    if any(s.end < s.start for s in subtitles):
+        line, timing = _locate(text, _srt_block_is_bad)
+        raise NotesError(f"cue ends before it starts: {_cut(timing)!r}", path=path, line=line, fix=_FIX_SRT)
+    cues = []
+    for s in subtitles:
+        words = clean_line(_SRT_TAG.sub("", s.content))
+        if words:
+            cues.append(Cue(start=s.start.total_seconds(), end=s.end.total_seconds(), text=words,
+                            markup=_clean_lines(s.content)))
+    return tuple(cues)
 
 
-def _text(lines: list[str]) -> tuple[str, str | None]:
-    """Join a cue's text lines; take the speaker from a ``<v Name>`` span and
-    drop all other markup (``<i>``, ``<c.class>``, inline timestamps)."""
-    joined = " ".join(ln.strip() for ln in lines)
-    voice = _VOICE.search(joined)
-    speaker = html.unescape(voice.group(1).strip()) if voice else None
-    text = html.unescape(_TAG.sub("", joined))
-    return " ".join(text.split()), speaker
+def _srt_block_is_bad(block: str) -> bool:
+    try:
+        return any(s.end < s.start for s in srt.parse(block))
+    except (srt.SRTParseError, ValueError, OverflowError):
+        return True
+
+
+# -- shared ------------------------------------------------------------------
+
+def _locate(text: str, is_bad: Callable[[str], bool], *, skip_first: bool = False) -> tuple[int, str]:
+    """The line (1-based) and text of the timing line of the first block
+    (blank-line separated) that ``is_bad`` on its own: the libraries say what
+    is wrong, this finds where. Line 1 when no single block is to blame."""
+    lines = text.split("\n")
+    block: list[tuple[int, str]] = []
+    seen_first = not skip_first
+    for number, line in enumerate([*lines, ""], start=1):
+        if line.strip():
+            block.append((number, line))
+            continue
+        if block and not seen_first:
+            seen_first = True
+        elif block and is_bad("\n".join(ln for _, ln in block)):
+            return next(((n, ln) for n, ln in block if "-->" in ln), block[0])
+        block = []
+    return 1, lines[0] if lines else ""
+
+
+def _clean_lines(markup: str) -> str:
+    """A cue's markup without control characters or blank lines (a blank
+    line would end the cue in the published file)."""
+    return "\n".join(line for line in (clean_text(ln) for ln in markup.split("\n")) if line)
+
+
+def _cut(value: str, limit: int = 80) -> str:
+    value = clean_line(value)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _lower_first(value: str) -> str:
+    return value[:1].lower() + value[1:]
