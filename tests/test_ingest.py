@@ -103,3 +103,179 @@ def test_unsupported_format(sample_show: Path) -> None:
     (sample_show / "episodes" / "005-old.wma").write_bytes(b"x")
     (message,) = problems(sample_show)
     assert message == "episodes/005-old.wma: .wma is not a format castline reads; convert it to WAV, FLAC, MP3, M4A, Ogg or Opus"
+
+
+# -- hostile and careless input (issue 12) ------------------------------------
+
+HOSTILE_FRONT = r'''---
+title: " \x00Let's\x0b Take \x7fThis\uFFFE  Offline\x1b[2J "
+number: 1
+season: 1
+date: 2012-03-28T09:00:00
+summary: "\x01A summary\x08 with\r\nlines \x9b "
+image_alt: "\x0cThree colleagues\x00"
+image_credit: " Illustration\x07 "
+keywords: ["crea\x00tivity", " ", "\x1f"]
+location: "New\x00 York "
+license: " CC\x0b BY "
+guid: " \x00abc "
+guests:
+  - name: "\x00Jonah\x0b Lehrer "
+    role: " guest\x00"
+    bio: "Author\x00 of *Imagine*.\x1b "
+chapters:
+  - start: "0:00"
+    title: "\x00Intro\x0b duction\uFFFF"
+soundbites:
+  - start: 1
+    duration: 5
+    title: "\x00A\x0b bite "
+---
+
+'''
+
+
+def test_every_text_field_is_cleaned_once_at_ingest(sample_show: Path) -> None:
+    """NUL, C0/C1 controls, DEL, escape sequences and noncharacters never
+    leave ingest, and surrounding spaces go too, in every field."""
+    path = sample_show / NOTES
+    path.write_text(HOSTILE_FRONT + "\n  \n\x00Body\x0b text\x7f\r\n\n    indented code\n \n")
+    found = ingest(load_settings(sample_show))
+    assert found.problems == ()
+    ep = next(e for e in found.episodes if e.slug == "001-lets-take-this-offline")
+    assert ep.title == "Let's Take This Offline[2J"
+    assert ep.summary == "A summary with\nlines"
+    assert ep.body == "Body text\n\n    indented code\n"
+    assert (ep.image_alt, ep.image_credit, ep.location, ep.license, ep.guid) == (
+        "Three colleagues", "Illustration", "New York", "CC BY", "abc")
+    assert ep.keywords == ("creativity",)
+    (guest,) = ep.guests
+    assert (guest.name, guest.role, guest.bio) == ("Jonah Lehrer", "guest", "Author of *Imagine*.")
+    assert [c.title for c in ep.chapters] == ["Intro duction"]
+    assert [s.title for s in ep.soundbites] == ["A bite"]
+
+
+def test_a_title_of_control_characters_is_empty(sample_show: Path) -> None:
+    path = sample_show / NOTES
+    path.write_text(path.read_text().replace(
+        'title: "Let\'s Take This Offline: Why Meeting in Person Matters"', r'title: "\x00\x0b \x7f"'))
+    assert problems(sample_show) == [f"{NOTES}:2: title: is empty; add `title: ...` to the front matter"]
+
+
+URL_FIX = "write it like https://example.com/page (only http, https and mailto links are published)"
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("    href: https://example.com/jonah-lehrer\n", "    href: javascript:alert(1)\n",
+     f"{NOTES}:15: guests: guest 1 href: 'javascript:alert(1)' is not an absolute http(s) or mailto URL; {URL_FIX}"),
+    ("    href: https://example.com/jonah-lehrer\n", "    href: https://example.com/j\n    img: /me.png\n",
+     f"{NOTES}:15: guests: guest 1 img: '/me.png' is not an absolute http(s) or mailto URL; {URL_FIX}"),
+    ("    url: https://example.com/imagine\n", "    url: data:text/html,hi\n",
+     f"{NOTES}:20: chapters: chapter 2 url: 'data:text/html,hi' is not an absolute http(s) or mailto URL; {URL_FIX}"),
+    ("    url: https://example.com/imagine\n", "    url: https://example.com/imagine\n    img: JavaScript:x\n",
+     f"{NOTES}:20: chapters: chapter 2 img: 'JavaScript:x' is not an absolute http(s) or mailto URL; {URL_FIX}"),
+    ("discussion: https://example.com/community/lets-take-this-offline\n", 'discussion: " https://e.com/\\x00"\n',
+     f"{NOTES}:30: discussion: 'https://e.com/' has spaces or control characters around or in it; {URL_FIX}"),
+    ("discussion: https://example.com/community/lets-take-this-offline\n", "discussion: vbscript:msgbox\n",
+     f"{NOTES}:30: discussion: 'vbscript:msgbox' is not an absolute http(s) or mailto URL; {URL_FIX}"),
+])
+def test_one_url_rule_for_every_url_field(sample_show: Path, old: str, new: str, expected: str) -> None:
+    path = sample_show / NOTES
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    assert problems(sample_show) == [expected]
+
+
+def test_mailto_and_https_links_pass(sample_show: Path) -> None:
+    path = sample_show / NOTES
+    path.write_text(path.read_text().replace("https://example.com/jonah-lehrer", "mailto:jonah@example.com"))
+    (ep, _) = ingest(load_settings(sample_show)).episodes
+    assert ep.guests[0].href == "mailto:jonah@example.com"
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("number: 1\n", "number: 70000\n", f"{NOTES}:3: number: 70000 is too large; use a whole number from 0 to 65535"),
+    ("number: 1\n", "number: [1, 2]\n", f"{NOTES}:3: number: a list is not a whole number; write `number: 3`"),
+    ("number: 1\n", "number: 1.5\n", f"{NOTES}:3: number: 1.5 is not a whole number; write `number: 3`"),
+    ("number: 1\n", "number: '²'\n", f"{NOTES}:3: number: '²' is not a whole number; write `number: 3`"),
+    ("date: 2012-03-28T09:00:00\n", "date: '9999-12-31T23:59:59-05:00'\n",
+     f"{NOTES}:5: date: '9999-12-31T23:59:59-05:00' is not a plausible date (the year must be 1900 to 2999); write an "
+     "ISO 8601 date like 2024-05-01 or 2024-05-01T09:00:00-04:00"),
+    ("date: 2012-03-28T09:00:00\n", "date: '2026-02-30'\n",
+     f"{NOTES}:5: date: '2026-02-30' is not a date; write an ISO 8601 date like 2024-05-01 or 2024-05-01T09:00:00-04:00"),
+    ("date: 2012-03-28T09:00:00\n", "date: {a: 1}\n",
+     f"{NOTES}:5: date: a table is not a date; write an ISO 8601 date like 2024-05-01 or 2024-05-01T09:00:00-04:00"),
+    ('  - start: "0:14"\n', "  - start: .inf\n",
+     f"{NOTES}:20: chapters: chapter 2 start inf is not a time; write it as \"M:SS\" or \"H:MM:SS\", like \"12:30\""),
+    ('  - start: "0:14"\n', '  - start: "' + "9" * 5000 + ':00:00"\n',
+     f"{NOTES}:20: chapters: chapter 2 start '" + "9" * 59 + "…' is not a time; write it as \"M:SS\" or \"H:MM:SS\", "
+     "like \"12:30\""),
+    ('  - start: "0:14"\n', '  - start: "101:00:00"\n',
+     f"{NOTES}:20: chapters: chapter 2 start '101:00:00' is past 100 hours; write the time from the start of the "
+     "recording, like \"12:30\""),
+    ("    title: Introduction\n", "    title: [a]\n",
+     f"{NOTES}:20: chapters: chapter 1 title must be text, not a list; write it as plain text"),
+    ("    role: guest\n", "    role: guest\n    twitter: x\n",
+     f"{NOTES}:15: guests: guest 1 has an unknown key 'twitter'; use name, role, group, href, img, bio"),
+])
+def test_values_out_of_range_are_one_short_line(sample_show: Path, old: str, new: str, expected: str) -> None:
+    path = sample_show / NOTES
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    assert problems(sample_show) == [expected]
+
+
+def test_an_unknown_key_with_control_characters_is_quoted_short(sample_show: Path) -> None:
+    path = sample_show / NOTES
+    path.write_text(path.read_text().replace("type: full\n", '"\\x1b]0;pwned\\x07' + "k" * 200 + '": 1\n'))
+    (message,) = problems(sample_show)
+    assert message == f"{NOTES}:6: ]0;pwned{'k' * 51}…: is not a known field; remove it; the fields are listed in README"
+
+
+# -- files found by their name must be inside the show folder ----------------
+
+LINK_FIX = "copy the file into the show folder instead of linking to it"
+
+
+@pytest.fixture
+def outside(tmp_path: Path, sample_show: Path) -> Path:
+    """A folder next to the show, holding copies of its files."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    for name in ("episodes/001-lets-take-this-offline.flac", "episodes/001-lets-take-this-offline.vtt",
+                 "episodes/001-lets-take-this-offline.jpg", NOTES):
+        (folder / Path(name).name).write_bytes((sample_show / name).read_bytes())
+    return folder
+
+
+@pytest.mark.parametrize("name", ["episodes/001-lets-take-this-offline.flac", "episodes/001-lets-take-this-offline.vtt",
+                                  NOTES])
+def test_a_link_out_of_the_show_is_refused(sample_show: Path, outside: Path, name: str) -> None:
+    link = sample_show / name
+    link.unlink()
+    link.symlink_to(outside / link.name)
+    assert problems(sample_show) == [f"{name}: is a link to {outside / link.name}, outside the show folder; {LINK_FIX}"]
+
+
+def test_a_link_to_art_out_of_the_show_is_refused(sample_show: Path, outside: Path) -> None:
+    """Art found beside the recording (no `image:` field) follows the rule too."""
+    path = sample_show / NOTES
+    path.write_text(path.read_text().replace("image: episodes/001-lets-take-this-offline.jpg\n", ""))
+    link = sample_show / "episodes/001-lets-take-this-offline.jpg"
+    link.unlink()
+    link.symlink_to(outside / link.name)
+    assert problems(sample_show) == [
+        f"episodes/001-lets-take-this-offline.jpg: is a link to {outside / link.name}, outside the show folder; {LINK_FIX}"]
+
+
+def test_a_link_inside_the_show_is_fine(sample_show: Path) -> None:
+    store = sample_show / "recordings"
+    store.mkdir()
+    audio = sample_show / "episodes/001-lets-take-this-offline.flac"
+    audio.rename(store / audio.name)
+    audio.symlink_to(store / audio.name)
+    found = ingest(load_settings(sample_show))
+    assert found.problems == ()
+    assert found.episodes[0].audio_path == audio
