@@ -131,6 +131,8 @@ class AudioSettings:
     fade_in_ms: int = 0
     fade_out_ms: int = 0
     ffmpeg: str | None = None  # path to an ffmpeg binary; default: imageio-ffmpeg's
+    leveler: bool = False  # even out speakers: short-term loudness follows the speech
+    denoise: bool = False  # take out steady background noise (hiss, hum, fan)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,19 @@ class StorageSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """Who is told when the feed changes (``[notify]`` in config); see
+    ``pipeline/notify.py``. The podping token is never here: it comes from
+    the ``CASTLINE_PODPING_TOKEN`` environment variable only."""
+
+    websub_hubs: tuple[str, ...] = ()  # atom:link rel="hub" + a WebSub publish ping each
+    podping: bool = False  # podcast:podping + a podping (or pubnotify without a token)
+    podping_endpoint: str = "https://podping.cloud/"
+    pubnotify_endpoint: str = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
+    timeout: float = 10.0  # seconds per request
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything config.toml says, validated, plus where the show lives."""
 
@@ -152,6 +167,7 @@ class Settings:
     show: Show
     audio: AudioSettings
     storage: StorageSettings
+    notify: NotifySettings = NotifySettings()
 
     @property
     def feed_url(self) -> str:
@@ -186,6 +202,9 @@ class Episode:
     discussion: str | None = None  # URL of the episode's comment thread
     location: str | None = None
     license: str | None = None
+    master: bool = True  # False: publish the recording as it is, only re-tagged (an imported back catalogue)
+    leveler: bool | None = None  # None: the show's [audio] leveler
+    denoise: bool | None = None  # None: the show's [audio] denoise
 
 
 @dataclass(frozen=True)
