@@ -111,8 +111,9 @@ def _read_vtt(text: str, path: Path) -> tuple[Cue, ...]:
         raise NotesError("a WebVTT file must start with 'WEBVTT'", path=path, line=1, fix=_FIX_VTT) from None
     except MalformedCaptionError as exc:
         line, timing = _locate(text, _vtt_block_is_bad, skip_first=True)
-        reason = str(exc) if not str(exc).startswith("Invalid cue block") else "bad cue timing"
-        raise NotesError(f"{_lower_first(_cut(reason))}: {_cut(timing)!r}", path=path, line=line, fix=_FIX_VTT) from None
+        reason = _lower_first(_cut(str(exc)))
+        what = "bad cue timing" if reason.startswith(("invalid cue block", "invalid timestamp")) else f"{reason} in"
+        raise NotesError(f"{what} {_cut(timing)!r}", path=path, line=line, fix=_FIX_VTT) from None
     if any(c.end_time < c.start_time for c in captions):
         line, timing = _locate(text, _vtt_block_is_bad, skip_first=True)
         raise NotesError(f"cue ends before it starts: {_cut(timing)!r}", path=path, line=line, fix=_FIX_VTT)
