@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import audio, tags
+from . import audio, passthrough, tags
 from .model import Encoding, Episode, Loudness, MasteredAudio, Settings
 
 CACHE_DIR = ".castline/cache"
@@ -80,7 +80,7 @@ def media_plan(settings: Settings, episode: Episode, tag_info: tags.TagInfo, has
     source = hashes.sha256(episode.audio_path)
     intro = hashes.sha256(a.intro) if a.intro else None
     outro = hashes.sha256(a.outro) if a.outro else None
-    master_key = audio.cache_key(source, a, intro, outro)
+    master_key = audio.cache_key(source, a, intro, outro) if episode.master else passthrough.cache_key(source)
     tag_json = json.dumps(_tag_dict(tag_info), sort_keys=True, default=str)
     fingerprint = hashlib.sha256(f"{master_key}\n{tags.__name__}\n{tag_json}".encode()).hexdigest()
     return MediaPlan(fingerprint=fingerprint, master_key=master_key, source_sha256=source)
@@ -112,7 +112,8 @@ def master_cached(settings: Settings, episode: Episode, plan: MediaPlan,
         return _load_master(meta_path)
     tmp = _work_dir(master_dir)
     try:
-        mastered = audio.master(episode.audio_path, tmp, settings.audio, stem="master", on_progress=on_progress)
+        make = audio.master if episode.master else passthrough.passthrough  # master: false publishes it as it is
+        mastered = make(episode.audio_path, tmp, settings.audio, stem="master", on_progress=on_progress)
         mastered = _relocate(mastered, tmp, master_dir)
         (tmp / "master.json").write_text(json.dumps(_dump_master(mastered), indent=1))
         return mastered if _install(tmp, master_dir) else _load_master(meta_path)

@@ -99,6 +99,12 @@ class ToolError(CastlineError):
     """An external tool (ffmpeg, the browser) is missing or failed."""
 
 
+class ImportSourceError(CastlineError):
+    """The show being imported cannot be read: the host or file is
+    unreachable, it is not an RSS feed, it is locked, or a file it points at
+    cannot be downloaded."""
+
+
 class Problems(CastlineError):
     """Several problems found together (ingest and check report all at once)."""
 

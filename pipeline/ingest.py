@@ -36,7 +36,7 @@ _LINK_FIX = "copy the file into the show folder instead of linking to it"
 FIELDS = (
     "title", "number", "season", "date", "type", "explicit", "summary", "audio", "image", "image_alt",
     "image_credit", "transcript", "guests", "chapters", "soundbites", "keywords", "draft", "guid", "slug",
-    "discussion", "location", "license",
+    "discussion", "location", "license", "master",
 )
 
 
@@ -162,6 +162,7 @@ def _episode(settings: Settings, path: Path) -> Episode:
         discussion=f.url("discussion"),
         location=f.text("location"),
         license=f.text("license"),
+        master=bool(f.boolean("master", True)),
     )
 
 

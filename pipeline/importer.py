@@ -1,0 +1,385 @@
+"""``castline import``: bring a show over from another host, keeping every GUID.
+
+The recipe::
+
+    pages    = the feed, and every page after it (RFC 5005 next / prev-archive)
+    show     = config.toml from the channel, the show art downloaded   (only if the folder has none)
+    new      = items whose GUID the show does not have yet, oldest first
+    files    = each recording (in parallel), its art, transcript, chapters
+    notes    = one notes file per item, written last, once its recording is whole
+
+Apps know an episode by its GUID and a show by its ``podcast:guid``, so both
+come over exactly as the old feed has them: moving the show is then, for
+every subscriber, the same show at a new address (after the old host sends a
+301 redirect to the new feed). The recordings are published as they are
+(``master: false``): listeners already have those files.
+
+Running import again is safe: ``.castline/import.json`` records every GUID
+imported and the hash of each notes file as written. Known GUIDs are never
+imported twice, and a notes file the host has edited since is never
+touched. A failed download is reported and left out; the next run retries it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import fetch
+from .errors import ArtError, CastlineError, ImportSourceError, NotesError
+from .episodes import Progress, Quiet
+from .frontmatter import read_notes
+from .import_files import (chapters_from_json, chapters_from_mp3, chapters_from_psc, clean_chapters,
+                           config_text, map_categories, notes_text)
+from .scaffold import next_number, slugify
+from .sourcefeed import SourceItem, SourceShow, date_by_position, parse_feed
+
+RECORD = ".castline/import.json"
+WORKERS = 4  # downloads at once
+MAX_PAGES = 5000
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did. ``problems`` (downloads that failed) make the
+    command exit 1; ``warnings`` are quirks of the source, each one line."""
+
+    root: Path
+    imported: tuple[str, ...]  # slugs written this run
+    known: int  # items already imported before
+    kept: tuple[str, ...]  # notes the host edited since import: left as they are
+    warnings: tuple[str, ...]
+    problems: tuple[CastlineError, ...]
+    next_steps: tuple[str, ...]
+
+
+def import_show(source: str, root: Path, *, base_url: str | None = None, owner_email: str | None = None,
+                progress: Progress | None = None, workers: int = WORKERS) -> ImportReport:
+    root = Path(root).resolve()
+    show, items, warnings = read_source(source)
+    if show.locked and not _owner_matches(show, owner_email):
+        raise ImportSourceError(
+            "is locked (<podcast:locked>yes</podcast:locked>): its owner asked that no other platform import it",
+            path=source, fix="if the show is yours, pass --owner-email with the owner email the feed gives, "
+                             "or unlock the feed on the old host first")
+    for folder in ("episodes", "show_notes", "art"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    record = _Record(root / RECORD)
+    if not (root / "config.toml").exists():
+        warnings += _write_config(root, source, show, base_url)
+    else:
+        warnings.append("config.toml: already there; kept as it is (import only adds episodes)")
+    new, known, kept = _plan(root, record, items, warnings)
+    record.save()
+    results = _download_all(root, new, show, progress or Quiet(), workers)
+    imported, problems = [], []
+    for item, slug, number, date, outcome in results:
+        if isinstance(outcome, CastlineError):
+            problems.append(outcome)
+            continue
+        chapters, image, notes = outcome
+        warnings += notes
+        text = notes_text(item, date, number=number, chapters=chapters, image=image)
+        path = root / "show_notes" / f"{slug}.md"
+        path.write_text(text, encoding="utf-8")
+        record.done(item.guid, slug, _sha(text.encode()))
+        imported.append(slug)
+    record.save()
+    return ImportReport(root, tuple(sorted(imported)), known, tuple(kept), tuple(warnings), tuple(problems),
+                        next_steps(root, source, base_url))
+
+
+def read_source(source: str) -> tuple[SourceShow, list[SourceItem], list[str]]:
+    """Every item of the feed, following RFC 5005 pages to the end, with
+    duplicates (by GUID) and items without audio reported and left out."""
+    warnings: list[str] = []
+    url, seen, items, show = source, set(), [], None
+    while url and len(seen) < MAX_PAGES:
+        seen.add(url)
+        data, final = _read(url)
+        page = parse_feed(data, final, first_position=len(items))
+        show = show or page.show
+        warnings += page.warnings
+        items += page.items
+        url = page.next_url if page.next_url not in seen else None
+    if not items:
+        raise ImportSourceError("has no episodes (no <item> in the feed)", path=source,
+                                fix="check that this is the show's feed, not an empty or a test one")
+    dates = date_by_position(items)
+    out, guids = [], {}
+    for item in items:
+        where = f"{source}: item {item.position + 1} ({item.title or 'untitled'!r})"
+        if item.enclosure is None:
+            warnings.append(f"{where}: has no audio enclosure; skipped")
+            continue
+        if not item.guid:
+            continue
+        if item.guid in guids:
+            warnings.append(f"{where}: guid {item.guid!r} repeats item {guids[item.guid] + 1}; kept the first only")
+            continue
+        guids[item.guid] = item.position
+        if item.enclosure_count > 1:
+            warnings.append(f"{where}: has {item.enclosure_count} enclosures; imported the first audio one")
+        if item.date is None:
+            warnings.append(f"{where}: pubDate {item.date_text!r} is not a date; dated "
+                            f"{dates[item.position].isoformat()} by its place in the feed (edit `date:` if wrong)")
+            item = _with_date(item, dates[item.position])
+        out.append(item)
+    return show, out, warnings
+
+
+def _with_date(item: SourceItem, date) -> SourceItem:
+    from dataclasses import replace
+
+    return replace(item, date=date)
+
+
+def _read(source: str) -> tuple[bytes, str]:
+    if re.match(r"^https?://", source, re.I):
+        data, final, _ = fetch.get_bytes(source)
+        return data, final
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise ImportSourceError("is neither an http(s) URL nor a feed file", path=source,
+                                fix="give the feed's URL (https://...) or the path of a saved feed")
+    return path.read_bytes(), str(path)
+
+
+def _owner_matches(show: SourceShow, email: str | None) -> bool:
+    owners = {e.strip().lower() for e in (show.locked_owner, show.owner_email) if e}
+    return bool(email) and email.strip().lower() in owners
+
+
+def _write_config(root: Path, source: str, show: SourceShow, base_url: str | None) -> list[str]:
+    warnings = []
+    categories, unknown = map_categories(show.categories)
+    for name in unknown:
+        warnings.append(f"config.toml: show.categories: {name!r} is not in Apple's current list; left out")
+    if not categories:
+        warnings.append("config.toml: show.categories: none of the feed's categories is Apple's; add one "
+                        '(like categories = ["Business > Marketing"]) before publishing')
+    image = "art/cover.jpg"
+    if show.image:
+        try:
+            image = _fetch_art(root, show.image, root / "art" / "cover")
+            from .art import check_art
+
+            info = check_art(root / image)
+            for fix in info.fixes:
+                warnings.append(f"{image}: {fix} when published")
+        except ArtError as exc:
+            warnings.append(f"{exc}; the show art must be fixed before publishing")
+        except ImportSourceError as exc:
+            warnings.append(f"show art: {exc}")
+    else:
+        warnings.append("config.toml: show.image: the feed has no show art; put a square JPEG at art/cover.jpg")
+    guid = show.podcast_guid or _seed_guid(source, show)
+    text, notes = config_text(show, source=source, base_url=base_url, image=image, categories=categories,
+                              podcast_guid=guid)
+    (root / "config.toml").write_text(text, encoding="utf-8")
+    return warnings + notes
+
+
+def _seed_guid(source: str, show: SourceShow) -> str | None:
+    """The spec's podcast:guid from the show's original feed URL (never
+    castline's new one), so the show keeps its identity across the move."""
+    from feeds.podcast_ns import podcast_guid
+
+    url = source if re.match(r"^https?://", source, re.I) else show.self_url
+    return podcast_guid(url) if url else None
+
+
+def _fetch_art(root: Path, url: str, stem: Path) -> str:
+    """Download an image to ``stem`` + its real extension (.jpg/.png, read
+    from the bytes: Apple's rules trust the extension)."""
+    from PIL import Image, UnidentifiedImageError
+
+    tmp = stem.with_name(stem.name + ".download")
+    fetch.download(url, tmp)
+    try:
+        with Image.open(tmp) as im:
+            ext = {"JPEG": ".jpg", "PNG": ".png"}.get(im.format or "", ".jpg")
+    except (UnidentifiedImageError, OSError):
+        ext = ".jpg"
+    target = stem.with_suffix(ext)
+    os.replace(tmp, target)
+    return target.relative_to(root).as_posix()
+
+
+def _plan(root: Path, record: "_Record", items: list[SourceItem], warnings: list[str]):
+    """The items to import now, oldest first, each with its slug (kept from
+    an interrupted run), its episode number (unless another episode has it)."""
+    have = set(record.items) | _guids_in_notes(root)
+    numbers = _numbers_in_notes(root)
+    new, known, kept = [], 0, []
+    next_free = next_number(root / "show_notes")
+    for item in sorted(items, key=lambda i: (i.date, -i.position)):
+        if item.guid in have and record.items.get(item.guid, {}).get("notes_sha256") is not None:
+            known += 1
+            entry = record.items[item.guid]
+            path = root / "show_notes" / f"{entry['slug']}.md"
+            if path.is_file() and _sha(path.read_bytes()) != entry["notes_sha256"]:
+                kept.append(entry["slug"])
+            continue
+        if item.guid in have and item.guid not in record.items:
+            known += 1
+            continue
+        slug = record.items.get(item.guid, {}).get("slug")
+        if slug is None:
+            slug = f"{next_free:03d}-{slugify(item.title or 'episode')}"
+            next_free += 1
+        number = item.number
+        if number is not None and (item.season, number) in numbers:
+            warnings.append(f"show_notes/{slug}.md: number {number} is used by another episode "
+                            f"{'of season ' + str(item.season) if item.season else ''}; left out (set it by hand)")
+            number = None
+        if number is not None:
+            numbers.add((item.season, number))
+        record.pending(item.guid, slug)
+        new.append((item, slug, number, item.date))
+    return new, known, kept
+
+
+def _guids_in_notes(root: Path) -> set[str]:
+    out = set()
+    for path in (root / "show_notes").glob("*.md"):
+        try:
+            guid = read_notes(path, path.name).fields.get("guid")
+        except CastlineError:
+            continue
+        if guid is not None:
+            out.add(str(guid).strip())
+    return out
+
+
+def _numbers_in_notes(root: Path) -> set[tuple[int | None, int]]:
+    out = set()
+    for path in (root / "show_notes").glob("*.md"):
+        try:
+            fields = read_notes(path, path.name).fields
+        except CastlineError:
+            continue
+        if isinstance(fields.get("number"), int):
+            out.add((fields.get("season") if isinstance(fields.get("season"), int) else None, fields["number"]))
+    return out
+
+
+def _download_all(root: Path, new: list, show: SourceShow, progress: Progress, workers: int) -> list:
+    """Download every new item's files, ``workers`` at a time; return each
+    item with (chapters, image, warnings) or the error that stopped it."""
+    if not new:
+        return []
+    total = sum(item.enclosure.length or 0 for item, *_ in new)
+    advance = progress.step(f"Downloading {len(new)} recordings", float(total))
+    lock = threading.Lock()
+    arts: dict[str, str | None] = {}
+
+    def job(entry):
+        item, slug, number, date = entry
+        try:
+            return (*entry, _download_item(root, item, slug, show, advance, arts, lock))
+        except CastlineError as exc:
+            return (*entry, exc)
+
+    results = []
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for future in as_completed([pool.submit(job, e) for e in new]):
+            results.append(future.result())
+    return sorted(results, key=lambda r: r[1])
+
+
+def _download_item(root: Path, item: SourceItem, slug: str, show: SourceShow, advance: Callable[[float], None],
+                   arts: dict, lock: threading.Lock):
+    episodes = root / "episodes"
+    audio = episodes / f"{slug}{item.enclosure.ext}"
+    fetch.download(item.enclosure.url, audio, advance)
+    notes: list[str] = []
+    where = f"show_notes/{slug}.md"
+    for url, ext in item.transcripts[:1]:
+        target = episodes / f"{slug}{ext}"
+        try:
+            fetch.download(url, target)
+            from .transcript import read_transcript
+
+            read_transcript(target)
+        except CastlineError as exc:
+            target.unlink(missing_ok=True)
+            notes.append(f"{where}: transcript {url} not imported ({exc.message})")
+    chapters, how = [], ""
+    try:
+        if item.chapters_url:
+            data, _, _ = fetch.get_bytes(item.chapters_url, "the chapters")
+            chapters, how = chapters_from_json(data), "podcast:chapters"
+        elif item.psc_chapters:
+            chapters, how = chapters_from_psc(item.psc_chapters), "psc:chapters"
+        elif audio.suffix == ".mp3":
+            chapters, how = chapters_from_mp3(audio), "the MP3's CHAP frames"
+    except (CastlineError, ValueError) as exc:
+        notes.append(f"{where}: chapters not imported ({getattr(exc, 'message', exc)})")
+    chapters, dropped = clean_chapters(chapters)
+    if dropped:
+        notes.append(f"{where}: {dropped} chapter(s) from {how} out of order or repeated; left out")
+    image = None
+    if item.image and item.image != show.image:
+        with lock:
+            if item.image not in arts:
+                stem = root / "art" / f"episode-{hashlib.sha256(item.image.encode()).hexdigest()[:12]}"
+                try:
+                    name = _fetch_art(root, item.image, stem)
+                    from .art import check_art
+
+                    check_art(root / name)
+                    arts[item.image] = name
+                except (ArtError, ImportSourceError) as exc:
+                    arts[item.image] = None
+                    notes.append(f"{where}: episode art not imported ({exc}); the show art is used")
+            image = arts[item.image]
+    return chapters, image, notes
+
+
+def next_steps(root: Path, source: str, base_url: str | None) -> tuple[str, ...]:
+    go = "" if root == Path.cwd().resolve() else f"cd {root} && "
+    feed = f"{base_url.rstrip('/')}/feed.xml" if base_url else "<base_url>/feed.xml"
+    steps = [] if base_url else ["set [show] base_url in config.toml to where the show will be served"]
+    return (*steps, f"{go}castline check", f"{go}castline publish",
+            f"on the old host: redirect {source} to {feed} with a permanent HTTP 301 (and set "
+            "itunes:new-feed-url there too, if it offers it); apps follow it and keep every subscriber",
+            "keep the old host running until the apps have moved over (a few weeks)")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class _Record:
+    """``.castline/import.json``: per source GUID, the slug it became and the
+    sha256 of the notes file as import wrote it (None while in progress)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.items: dict[str, dict] = json.loads(path.read_text()).get("items", {})
+        except (OSError, ValueError, AttributeError):
+            self.items = {}
+
+    def pending(self, guid: str, slug: str) -> None:
+        self.items[guid] = {"slug": slug, "notes_sha256": None}
+
+    def done(self, guid: str, slug: str, sha: str) -> None:
+        self.items[guid] = {"slug": slug, "notes_sha256": sha}
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps({"version": 1, "items": self.items}, indent=1, ensure_ascii=False))
+        os.replace(tmp, self.path)
+
+
+__all__ = ["ImportReport", "import_show", "read_source", "next_steps", "NotesError"]
