@@ -31,34 +31,46 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
 import os
-import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from pathlib import Path
 
+from . import ffmpeg as _ff
 from .clips import prepare_clip
-from .encode import (FORMATS, Format, Plan, crossfade, encoder_args, encoding, filter_graph,
-                     run, stream_facts)
+from .encode import (FORMATS, LEVELER, Format, Plan, crossfade, denoiser, encoder_args, encoding,
+                     filter_graph, run, stream_facts)
 from .encode import render as _render  # master calls it by this name: tests wrap it here
 from .errors import AudioError, ConfigError
 from .ffmpeg import find_ffmpeg
 from .loudness import Analysis, SourceInfo, analyse, convert_filter, measure, parse_summary, probe
-from .model import AudioSettings, Loudness, MasteredAudio
+from .model import AudioSettings, Episode, Loudness, MasteredAudio
 
 __all__ = ["AUDIO_VERSION", "FORMATS", "Format", "SourceInfo", "cache_key", "convert_filter",
-           "encoder_args", "master", "measure", "prepare_clip", "probe"]
+           "effective_audio", "encoder_args", "master", "measure", "prepare_clip", "probe"]
 
 AUDIO_VERSION = "2"  # bump when the mastering chain changes what it outputs
 log = logging.getLogger("castline.audio")
 
-_TOLERANCE_LU = 0.3  # re-render if the encoded file is further than this from target
+_TOLERANCE_LU = 0.4  # re-render only if the encoded file is further than this from target
 _TP_MARGIN_DB = 0.5  # limiter ceiling sits this far under the predicted codec overshoot
 _TRIM_KEEP_S = 0.1  # silence kept before the first and after the last sound
 _EXCERPT_S = 6.0  # three excerpts this long predict the codec shift
 _MAX_RENDERS = 3
 _MAX_GAIN_DB = 35.0  # a recording this far under target is a muted or unplugged microphone
+_MEASURED = 0.2  # share of the progress bar for the measuring pass (about its share of the time)
+_TP_OVER_SAMPLE_DB = 2.0  # how far a true peak may sit over the sample peak the measuring pass reads
+
+
+def effective_audio(settings: AudioSettings, episode: Episode) -> AudioSettings:
+    """The show's [audio] settings with the episode's own ``leveler:`` and
+    ``denoise:`` front matter applied (an imported episode or a music
+    episode can opt out of the show's choice, or into it)."""
+    changes = {name: getattr(episode, name) for name in ("leveler", "denoise")
+               if getattr(episode, name, None) is not None}
+    return dataclasses.replace(settings, **changes) if changes else settings
 
 
 def cache_key(source_sha256: str, settings: AudioSettings, intro_sha256: str | None = None,
@@ -69,6 +81,9 @@ def cache_key(source_sha256: str, settings: AudioSettings, intro_sha256: str | N
     fields = dataclasses.asdict(settings)
     for name in ("ffmpeg", "intro", "outro"):
         fields.pop(name, None)
+    for name in ("leveler", "denoise"):  # off: the key masters had before these existed
+        if not fields[name]:
+            fields.pop(name)
     doc = {"v": AUDIO_VERSION, "src": source_sha256, "settings": fields,
            "intro": intro_sha256 if settings.intro else None,
            "outro": outro_sha256 if settings.outro else None}
@@ -95,32 +110,37 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".castline-", dir=out_dir) as tmp_name:
         tmp = Path(tmp_name)
+        shape = (LEVELER,) if settings.leveler else ()
         with ThreadPoolExecutor(max_workers=1) as pool:  # two measuring passes, two cores
-            shift = pool.submit(_predict, source, ffmpeg, info.duration, formats, settings, n_ch, tmp)
-            ana = analyse(source, ffmpeg, channels=n_ch, silence=trim)
+            shift = pool.submit(_predict, source, ffmpeg, info.duration, formats, settings, n_ch, tmp, shape)
+            ana = analyse(source, ffmpeg, channels=n_ch, silence=trim, shape=shape, noise=settings.denoise,
+                          duration=info.duration, on_progress=lambda f: _progress(on_progress, _MEASURED * f))
             try:
                 comp, ceiling = shift.result()
             except AudioError as exc:  # no prediction: the verification will correct
                 log.warning("%s: codec shift not predicted (%s)", source, exc)
                 comp = (0.0,) * len(formats)
                 ceiling = (settings.true_peak - _TP_MARGIN_DB,) * len(formats)
-        if settings.loudness - ana.loudness.integrated > _MAX_GAIN_DB:
-            raise AudioError(f"is too quiet to master ({ana.loudness.integrated:.1f} LUFS: more "
+        heard_in = ana.source or ana.loudness
+        if settings.loudness - heard_in.integrated > _MAX_GAIN_DB:
+            raise AudioError(f"is too quiet to master ({heard_in.integrated:.1f} LUFS: more "
                              f"than +{_MAX_GAIN_DB:.0f} dB would mostly raise noise)", path=source,
                              fix="check the microphone or the export level and record again")
-        _progress(on_progress, 0.15)
+        _progress(on_progress, _MEASURED)
         clips = [prepare_clip(p, ffmpeg, tmp / f"{n}.wav", n_ch, settings) if p else None
                  for n, p in (("intro", settings.intro), ("outro", settings.outro))]
-        plan = dataclasses.replace(_first_plan(ana, settings), comp_db=comp, ceiling_db=ceiling)
-        peak = ana.loudness.true_peak + plan.gain_db + max(comp)
-        plan = dataclasses.replace(plan, limit=any(clips) or not peak < min(ceiling) - 1.0)
+        if settings.denoise:
+            shape = (denoiser(ana.noise, heard_in.integrated), *shape)
+        plan = dataclasses.replace(_first_plan(ana, settings), comp_db=comp, ceiling_db=ceiling, shape=shape)
+        peak = ana.loudness.true_peak + _TP_OVER_SAMPLE_DB + plan.gain_db + max(comp)
+        plan = dataclasses.replace(plan, limit=any(clips) or bool(shape) or not peak < min(ceiling) - 1.0)
         renders = 0
         while True:
             renders += 1
             paths = [tmp / f"out{k}.{fmt.ext}" for k, fmt in enumerate(formats)]
             total = _expected_duration(plan, clips, settings)
             heard = _render(source, ffmpeg, plan, clips, formats, paths, settings, n_ch, total,
-                            lambda f: _progress(on_progress, 0.15 + 0.85 * f))
+                            lambda f: _progress(on_progress, _MEASURED + (1 - _MEASURED) * f))
             fix = _correction(heard, settings)
             if fix is None:
                 break
@@ -145,7 +165,7 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
     dur, rate, chans = stream_facts(main.path)
     intro = clips[0].duration - crossfade(settings, clips[0], plan) if clips[0] else 0.0
     return MasteredAudio(main=main, duration=dur, channels=chans, sample_rate=rate,
-                         input_loudness=ana.loudness, output_loudness=heard,
+                         input_loudness=ana.source or ana.loudness, output_loudness=heard,
                          alternates=tuple(encodings[1:]), offset=round(intro - plan.start, 4))
 
 
@@ -180,14 +200,16 @@ def _expected_duration(plan: Plan, clips: list, settings: AudioSettings) -> floa
 
 
 def _predict(source: Path, ffmpeg: str, duration: float, formats: tuple[Format, ...],
-             settings: AudioSettings, n_ch: int, tmp: Path) -> tuple[tuple[float, ...], tuple[float, ...]]:
+             settings: AudioSettings, n_ch: int, tmp: Path,
+             shape: tuple[str, ...] = ()) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Each encoder's loudness and true-peak shift, measured on excerpts.
 
     Up to three 6-second windows are levelled to the target on their own,
-    go through the same chain and limiter, and then both into a PCM file and
-    through each encoder. Returns per format the gain that gives back what
-    the encoder took away, and the limiter ceiling lowered by the peak it
-    added. Runs beside the measuring pass, on the other core."""
+    go through the same chain (the leveler, when on) and limiter, and then
+    both into a PCM file and through each encoder. Returns per format the
+    gain that gives back what the encoder took away, and the limiter ceiling
+    lowered by the peak it added. Runs beside the measuring pass, on the
+    other core."""
     settings = dataclasses.replace(settings, fade_in_ms=0, fade_out_ms=0)
     base_ceiling = settings.true_peak - _TP_MARGIN_DB
     if duration <= 3 * _EXCERPT_S + 1:
@@ -198,20 +220,21 @@ def _predict(source: Path, ffmpeg: str, duration: float, formats: tuple[Format, 
     for at, length in windows:
         inputs += ["-ss", f"{at:.6f}", "-t", f"{length:.6f}", "-i", str(source)]
     cat = "".join(f"[{i}:a:0]" for i in range(len(windows))) + f"concat=n={len(windows)}:v=0:a=1"
-    base = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-y", *inputs]
-    proc = subprocess.run([*base, "-filter_complex", f"{cat},{convert_filter(n_ch)},"
-                           "ebur128=framelog=quiet", "-f", "null", "-"], capture_output=True)
-    level = parse_summary(proc.stderr.decode("utf-8", "replace"), source).integrated
-    gain = max(-30.0, min(40.0, settings.loudness - level))
+    base = ["-nostats", "-y", *inputs]
+    levels = _ff.run([*base, "-filter_complex", ",".join([cat, convert_filter(n_ch), *shape,
+                                                          "ebur128=framelog=quiet"]), "-f", "null", "-"],
+                     ffmpeg=ffmpeg, source=source, what="cannot be decoded")
+    level = parse_summary(levels.log, source).integrated
+    gain = max(-30.0, min(40.0, settings.loudness - level)) if math.isfinite(level) else 0.0
     n = len(formats) + 1
     plan = Plan(start=0.0, end=duration, gain_db=gain, comp_db=(0.0,) * n,
-                 ceiling_db=(base_ceiling,) * n)
+                ceiling_db=(base_ceiling,) * n, shape=shape)
     graph = filter_graph(plan, [None, None], (FORMATS["wav"], *formats), n_ch, settings, trim=False)
     args = [*base, "-v", "error", "-filter_complex", graph.replace("[0:a:0]", f"{cat},", 1)]
     refs = [tmp / "probe-ref.wav", *(tmp / f"probe{k}.{f.ext}" for k, f in enumerate(formats))]
     for k, (fmt, path) in enumerate(zip((FORMATS["wav"], *formats), refs)):
         args += ["-map", f"[o{k}]", *encoder_args(fmt, settings, n_ch), str(path)]
-    run(args, source)
+    run(args, source, ffmpeg)
     ref = measure(refs[0], ffmpeg)
     comp, ceil = [], []
     for path in refs[1:]:

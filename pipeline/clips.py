@@ -8,11 +8,10 @@ should overlap sound, not silence.
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 from pathlib import Path
 
 from .errors import AudioError
-from .ffmpeg import last_error_line
+from .ffmpeg import run
 from .loudness import convert_filter, probe
 from .model import AudioSettings
 
@@ -46,13 +45,12 @@ def prepare_clip(path: Path, ffmpeg: str, out: Path, n_ch: int, settings: AudioS
 
     rate = settings.sample_rate
     probe(path, ffmpeg)
-    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0",
-           "-af", f"{convert_filter(n_ch)},aresample={rate}", "-f", "s32le", "-c:a", "pcm_s32le",
-           "pipe:1"]
-    proc = subprocess.run(cmd, capture_output=True, check=False)
-    if proc.returncode != 0 or not proc.stdout:
-        raise AudioError(f"cannot be decoded ({last_error_line(proc.stderr)})", path=path,
-                         fix="export the intro/outro again as WAV or FLAC")
+    fix = "export the intro/outro again as WAV or FLAC"
+    proc = run(["-v", "error", "-i", str(path), "-map", "0:a:0", "-af", f"{convert_filter(n_ch)},aresample={rate}",
+                "-f", "s32le", "-c:a", "pcm_s32le", "pipe:1"], ffmpeg=ffmpeg, source=path,
+               what="cannot be decoded", fix=fix)
+    if not proc.stdout:
+        raise AudioError("cannot be decoded (no audio came out)", path=path, fix=fix)
     seg = AudioSegment(data=proc.stdout, sample_width=4, frame_rate=rate, channels=n_ch)
     if settings.trim_silence:
         head = detect_leading_silence(seg, settings.silence_threshold, chunk_size=5)

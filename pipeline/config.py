@@ -360,3 +360,5 @@ def _read_storage(rel: Path, text: str, table: dict[str, Any]) -> StorageSetting
     )
     r.finish()
     return storage
+        leveler=r.get("leveler", bool, d.leveler),
+        denoise=r.get("denoise", bool, d.denoise),

@@ -13,24 +13,25 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import re
-import shlex
+import math
+import os
 import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from . import ffmpeg as _ff
 from .clips import Clip
-from .errors import AudioError, ToolError
-from .ffmpeg import last_error_line
+from .errors import AudioError
 from .loudness import convert_filter, measure, parse_summary, true_peak_output, with_true_peak
 from .model import AudioSettings, Encoding, Loudness
 
-__all__ = ["FORMATS", "Format", "Plan", "crossfade", "encoder_args", "encoding", "filter_graph",
+__all__ = ["FORMATS", "LEVELER", "Format", "Plan", "denoiser", "crossfade", "encoder_args", "encoding", "filter_graph",
            "render", "run", "stream_facts"]
 
 log = logging.getLogger("castline.audio")  # the mastering log, as before the split
 
+_FIX = "check that the recording (and intro/outro) play in a player"
 _OVERSAMPLE = 2  # the limiter's rate: 2x sees nearly every peak between samples in speech (see _limiter)
 
 
@@ -86,6 +87,29 @@ class Plan:
     ceiling_db: tuple[float, ...]
     cut_end: bool = False  # False: play to the end of the source
     limit: bool = True  # False when no peak can reach the ceiling: skip the limiter
+    shape: tuple[str, ...] = ()  # denoiser and leveler filters, before the gain
+
+
+# The leveler: ffmpeg's Dynamic Audio Normalizer. Each 250 ms frame gets the
+# gain that brings its RMS to -20 dBFS (r=0.1; its peak no higher than
+# -6 dBFS, p=0.5; at most +26 dB, m=20), and that gain is smoothed over 15
+# frames (a 3.75 s Gaussian window): fast enough to bring a quiet guest up to
+# the host within a turn, slow enough that a music bed under the speech does
+# not pump in the gaps between phrases. The gain and the limiter come after
+# it, so the loudness target and the ceiling hold as without it.
+LEVELER = "dynaudnorm=f=250:g=15:p=0.5:m=20:r=0.1"
+
+
+def denoiser(noise_lufs: float, speech_lufs: float) -> str:
+    """ffmpeg's FFT denoiser (``afftdn``), told where the recording's noise
+    floor is: the quietest tenth of its 400 ms blocks, measured in the
+    measuring pass, plus 2 dB; never closer than 15 dB under the speech
+    (a recording without pauses must not lose its quiet words), and -50 dB
+    (afftdn's default) when the recording has no floor to measure. It takes
+    up to 20 dB off steady noise (hiss, hum, fan), in every band it finds it."""
+    floor = noise_lufs + 2.0 if math.isfinite(noise_lufs) else -50.0
+    floor = max(-80.0, min(-20.0, floor, speech_lufs - 15.0))
+    return f"afftdn=nr=20:nf={floor:.1f}"
 
 
 def crossfade(settings: AudioSettings, clip: Clip, plan: Plan) -> float:
@@ -104,7 +128,7 @@ def _body_chain(plan: Plan, n_ch: int, rate: int, settings: AudioSettings, *,
         cuts.append(f"end={plan.end:.6f}")
     if cuts:
         chain += [f"atrim={':'.join(cuts)}", "asetpts=PTS-STARTPTS"]
-    chain += [convert_filter(n_ch), f"aresample={rate}:resampler=soxr",
+    chain += [convert_filter(n_ch), *plan.shape, f"aresample={rate}:resampler=soxr",
               f"volume={plan.gain_db:.3f}dB"]
     body = plan.end - plan.start
     if settings.fade_in_ms > 0:
@@ -158,22 +182,21 @@ def _limiter(ceiling_db: float, rate: int) -> list[str]:
             f"aresample={rate}:resampler=soxr"]
 
 
-def run(args: list[str], source: Path) -> None:
+def run(args: list[str], source: Path, ffmpeg: str) -> None:
     """Run one ffmpeg command to the end; a failure names ``source``."""
-    log.debug("run: %s", shlex.join(args))
-    proc = subprocess.run(args, capture_output=True, check=False)
-    if proc.returncode != 0:
-        raise AudioError(f"mastering failed: {last_error_line(proc.stderr)}", path=source,
-                         fix="check that the recording (and intro/outro) play in a player")
+    _ff.run(args, ffmpeg=ffmpeg, source=source, what="mastering failed", fix=_FIX)
 
 
 def render(source: Path, ffmpeg: str, plan: Plan, clips: list, formats: tuple[Format, ...],
            paths: list[Path], settings: AudioSettings, n_ch: int, total: float,
            on_progress: Callable[[float], None]) -> Loudness:
     """One decode, all encodes; the main encoding is teed into a measuring
-    ffmpeg as it is written. Returns that measurement of the encoded main."""
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y",
-            "-progress", "pipe:2", "-i", str(source)]
+    ffmpeg as it is written. Returns that measurement of the encoded main.
+    Both processes share one process group: any failure or interrupt kills
+    the pair."""
+    progress = _ff.ProgressReader(total, on_progress)
+    args = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y", *progress.args(),
+            "-i", str(source)]
     for clip in clips:
         if clip is not None:
             args += ["-i", str(clip.path)]
@@ -186,24 +209,32 @@ def render(source: Path, ffmpeg: str, plan: Plan, clips: list, formats: tuple[Fo
     meter = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-f", main.stream_muxer,
              "-i", "pipe:0", "-map", "0:a:0", "-af", "ebur128=framelog=quiet", "-f", "null", "-",
              *true_peak_output()]
-    log.debug("run: %s | %s", shlex.join(args), shlex.join(meter))
+    pipe_r, pipe_w = os.pipe()  # encoded main -> meter
     try:
-        enc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               cwd=paths[0].parent)
-        met = subprocess.Popen(meter, stdin=enc.stdout, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise ToolError(f"cannot run ffmpeg ({exc.strerror})", path=ffmpeg) from exc
-    assert enc.stdout is not None and enc.stderr is not None
-    enc.stdout.close()  # the meter owns it now
-    errors: list[bytes] = []
-    reader = threading.Thread(target=_read_progress, args=(enc.stderr, total, on_progress, errors))
-    reader.start()
-    met_err = met.communicate()[1]
-    reader.join()
-    if enc.wait() != 0:
-        raise AudioError(f"mastering failed: {last_error_line(b''.join(errors))}", path=source,
-                         fix="check that the recording (and intro/outro) play in a player")
+        met = _ff.start(meter, stdin=pipe_r, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    finally:
+        os.close(pipe_r)
+    with _ff.children(met):
+        try:
+            enc = _ff.start(args, group=met.pid, pass_fds=(progress.write_fd,), stdin=subprocess.DEVNULL,
+                            stdout=pipe_w, stderr=subprocess.PIPE, cwd=paths[0].parent)
+        except BaseException:
+            progress.finish()
+            raise
+        finally:
+            os.close(pipe_w)  # the encoder holds its own copy
+        progress.started()
+        with _ff.children(enc):
+            assert enc.stderr is not None
+            errors: list[bytes] = []
+            reader = threading.Thread(target=lambda: errors.extend(enc.stderr), daemon=True)
+            reader.start()
+            met_err = met.communicate()[1]
+            reader.join()
+            enc.wait()
+            progress.finish()
+    if enc.returncode != 0:
+        raise AudioError(f"mastering failed: {_ff.last_error_line(b''.join(errors))}", path=source, fix=_FIX)
     try:
         text = met_err.decode("utf-8", "replace")
         heard = with_true_peak(parse_summary(text), text)
@@ -212,16 +243,6 @@ def render(source: Path, ffmpeg: str, plan: Plan, clips: list, formats: tuple[Fo
     except AudioError:  # the meter fell over: measure the file itself
         pass
     return measure(paths[0], ffmpeg)
-
-
-def _read_progress(stream, total: float, on_progress: Callable[[float], None],
-                   errors: list[bytes]) -> None:
-    for line in iter(stream.readline, b""):
-        m = re.match(rb"out_time_us=(\d+)", line)
-        if m:
-            on_progress(int(m.group(1)) / 1e6 / total)
-        elif b"=" not in line or line.startswith(b"["):
-            errors.append(line)
 
 
 def encoding(path: Path, fmt: Format, settings: AudioSettings) -> Encoding:

@@ -1,18 +1,37 @@
-"""The one place castline finds and runs ffmpeg.
+"""The one place castline finds, starts and stops ffmpeg.
 
 The binary comes from the ``imageio-ffmpeg`` wheel, so ``pip install`` is the
 whole set-up; a path in ``[audio] ffmpeg`` (or ``CASTLINE_FFMPEG``) or a
 system ffmpeg may be used instead. Every command is logged with
-``shlex.join`` and a failure raises with ffmpeg's own last words.
+``shlex.join``, its return code is checked, and a failure raises with
+ffmpeg's own last words.
+
+Every ffmpeg castline starts dies with castline. A child runs in its own
+process group (so one ``killpg`` stops an encoder and the meter reading from
+it), is killed when the code that started it leaves by an exception or
+Ctrl-C, and on Linux asks the kernel to kill it should castline itself die
+(``prctl(PR_SET_PDEATHSIG, SIGKILL)``: a ``kill -9`` or an out-of-memory
+kill leaves no encoder running). The death signal follows the *thread* that
+started the child, so a child is always waited for by the thread that
+started it (``run`` does this; ``start`` callers must too).
 """
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import logging
 import os
+import re
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +43,8 @@ _HOW_TO_GET = (
     "install castline with pip (the imageio-ffmpeg wheel carries ffmpeg), "
     "or set [audio] ffmpeg in config.toml to an ffmpeg binary"
 )
+_FIX_PLAY = "check that the file is a complete audio recording ffmpeg can read"
+_PR_SET_PDEATHSIG = 1
 
 
 @lru_cache(maxsize=8)
@@ -57,30 +78,171 @@ def find_ffmpeg(configured: str | None = None) -> str:
     raise ToolError("ffmpeg not found", fix=_HOW_TO_GET)
 
 
-def run(
-    args: list[str],
-    *,
-    ffmpeg: str,
-    source: Path | None = None,
-    input_bytes: bytes | None = None,
-) -> subprocess.CompletedProcess[bytes]:
-    """Run ``ffmpeg -hide_banner -nostdin <args>``; raise AudioError naming
-    ``source`` (the file being worked on) with ffmpeg's last error line."""
-    cmd = [ffmpeg, "-hide_banner", "-nostdin", *args]
-    log.debug("run: %s", shlex.join(cmd))
+# --- starting and stopping children -------------------------------------------------
+
+_live: set[subprocess.Popen] = set()
+_live_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _prctl():
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        proc = subprocess.run(cmd, input=input_bytes, capture_output=True, check=False)
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _die_with(parent: int, prctl) -> Callable[[], None]:
+    def child_setup() -> None:  # runs in the child between fork and exec: no allocation, no locks
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:  # castline died before the death signal was armed
+            os._exit(137)
+    return child_setup
+
+
+def start(cmd: list[str], *, group: int = 0, pass_fds: tuple[int, ...] = (), **popen: object) -> subprocess.Popen:
+    """Start one child of castline: in process group ``group`` (0: a new group
+    led by the child), killed by the kernel if castline dies. Callers wait for
+    it (or ``stop`` it) in the thread that started it."""
+    log.debug("start: %s", shlex.join(cmd))
+    prctl = _prctl()
+    setup = _die_with(os.getpid(), prctl) if prctl is not None else None
+    try:
+        proc = subprocess.Popen(cmd, process_group=group, preexec_fn=setup, pass_fds=pass_fds,
+                                **popen)  # type: ignore[call-overload]
     except OSError as exc:
-        raise ToolError(f"cannot run ffmpeg ({exc.strerror})", path=ffmpeg, fix=_HOW_TO_GET) from exc
-    if proc.returncode != 0:
-        raise AudioError(
-            f"ffmpeg failed: {last_error_line(proc.stderr)}",
-            path=source,
-            fix="check that the file is a complete audio recording ffmpeg can read",
-        )
+        raise ToolError(f"cannot run ffmpeg ({exc.strerror})", path=cmd[0], fix=_HOW_TO_GET) from exc
+    with _live_lock:
+        _live.add(proc)
     return proc
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Kill ``proc``'s process group (it and anything started in its group),
+    reap it, and forget it."""
+    if proc.poll() is None:
+        try:
+            os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+        proc.wait()
+    with _live_lock:
+        _live.discard(proc)
+
+
+def stop_all() -> None:
+    """Kill every ffmpeg castline still runs (Ctrl-C, the end of the program).
+    A thread waiting on one of them then sees it fail and raises."""
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        stop(proc)
+
+
+atexit.register(stop_all)
+
+
+@contextmanager
+def children(*procs: subprocess.Popen) -> Iterator[None]:
+    """Leave no child behind: on any exception (Ctrl-C included) the children
+    are killed; on success they have been waited for and are forgotten."""
+    try:
+        yield
+    except BaseException:
+        for proc in procs:
+            stop(proc)
+        raise
+    for proc in procs:
+        stop(proc)  # already finished: only reaps and forgets
+
+
+# --- running a command to the end ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Finished:
+    """A finished ffmpeg run: its stdout, its log, and (when progress was
+    asked for) how far it got, in seconds of output."""
+
+    stdout: bytes
+    stderr: bytes
+    returncode: int = 0
+    out_time: float = 0.0
+
+    @property
+    def log(self) -> str:
+        return self.stderr.decode("utf-8", "replace")
+
+
+class ProgressReader:
+    """Follows ffmpeg's ``-progress`` key=value stream on a pipe of its own
+    (so stdout stays free for data and stderr for the log) and reports the
+    share of ``duration`` written so far."""
+
+    def __init__(self, duration: float, on_progress: Callable[[float], None] | None) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        self.duration, self.on_progress = max(duration, 0.001), on_progress
+        self.out_time = 0.0
+        self.thread = threading.Thread(target=self._follow, daemon=True)
+
+    def args(self) -> list[str]:
+        return ["-progress", f"pipe:{self.write_fd}"]
+
+    def started(self) -> None:
+        os.close(self.write_fd)  # the child holds its own copy
+        self.thread.start()
+
+    def _follow(self) -> None:
+        with os.fdopen(self.read_fd, "rb") as stream:
+            for line in stream:
+                m = re.match(rb"out_time_us=(\d+)", line)
+                if m:
+                    self.out_time = int(m.group(1)) / 1e6
+                    if self.on_progress is not None:
+                        self.on_progress(min(1.0, self.out_time / self.duration))
+
+    def finish(self) -> float:
+        if self.thread.is_alive() or self.thread.ident is not None:
+            self.thread.join()
+        else:  # never started: the child did not start either
+            os.close(self.write_fd)
+            os.close(self.read_fd)
+        return self.out_time
+
+
+def run(args: list[str], *, ffmpeg: str, source: Path | None = None, input_bytes: bytes | None = None,
+        what: str = "ffmpeg failed", fix: str = _FIX_PLAY, progress: float | None = None,
+        on_progress: Callable[[float], None] | None = None, cwd: Path | None = None,
+        check: bool = True) -> Finished:
+    """Run ``ffmpeg -hide_banner -nostdin <args>`` to the end; raise
+    AudioError naming ``source`` (the file being worked on) with ffmpeg's
+    last error line. ``progress`` (the expected output duration in seconds)
+    adds ffmpeg's ``-progress`` and feeds ``on_progress(fraction)``.
+    ``check=False`` returns a failed run too (``ffmpeg -i`` alone, a probe,
+    always "fails": it has no output)."""
+    reader = ProgressReader(progress, on_progress) if progress is not None else None
+    cmd = [ffmpeg, "-hide_banner", "-nostdin", *(reader.args() if reader else ()), *args]
+    try:
+        proc = start(cmd, pass_fds=(reader.write_fd,) if reader else (), cwd=cwd,
+                     stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
+                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except BaseException:
+        if reader:
+            reader.finish()
+        raise
+    if reader:
+        reader.started()
+    with children(proc):
+        out, err = proc.communicate(input_bytes)
+        out_time = reader.finish() if reader else 0.0
+    if check and proc.returncode != 0:
+        raise AudioError(f"{what}: {last_error_line(err)}", path=source, fix=fix)
+    return Finished(stdout=out, stderr=err, returncode=proc.returncode, out_time=out_time)
+
+
 def last_error_line(stderr: bytes) -> str:
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    """ffmpeg's last words: the last line of its log that is not progress."""
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines()
+             if ln.strip() and not re.match(r"^[a-z_]+=\S*$", ln.strip())]
     return lines[-1] if lines else "no output"

@@ -36,7 +36,7 @@ _LINK_FIX = "copy the file into the show folder instead of linking to it"
 FIELDS = (
     "title", "number", "season", "date", "type", "explicit", "summary", "audio", "image", "image_alt",
     "image_credit", "transcript", "guests", "chapters", "soundbites", "keywords", "draft", "guid", "slug",
-    "discussion", "location", "license", "master",
+    "discussion", "location", "license", "master", "leveler", "denoise",
 )
 
 
@@ -163,6 +163,8 @@ def _episode(settings: Settings, path: Path) -> Episode:
         location=f.text("location"),
         license=f.text("license"),
         master=bool(f.boolean("master", True)),
+        leveler=f.boolean("leveler", None),
+        denoise=f.boolean("denoise", None),
     )
 
 

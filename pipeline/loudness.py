@@ -17,12 +17,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AudioError, ToolError
-from .ffmpeg import last_error_line
+from .errors import AudioError
+from .ffmpeg import last_error_line, run
 from .model import Loudness
 
 SILENT_LUFS = -70.0  # ebur128 reports the absolute gate when nothing passes it
@@ -57,13 +57,8 @@ class Analysis:
     duration: float
     start: float
     end: float
-
-
-def _spawn(cmd: list[str], path: Path) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(cmd, capture_output=True, check=False)
-    except OSError as exc:
-        raise ToolError(f"cannot run ffmpeg ({exc.strerror})", path=cmd[0]) from exc
+    source: Loudness | None = None  # the recording itself, when ``loudness`` is after the leveler
+    noise: float = float("nan")  # LUFS of the quietest tenth of its 400 ms blocks: the noise floor
 
 
 def _check_file(path: Path) -> None:
@@ -80,8 +75,8 @@ def probe(path: Path, ffmpeg: str) -> SourceInfo:
     no audio stream (a picture, a text file named .mp3, a silent video).
     """
     _check_file(path)
-    proc = _spawn([ffmpeg, "-hide_banner", "-nostdin", "-i", str(path)], path)
-    text = proc.stderr.decode("utf-8", "replace")
+    proc = run(["-i", str(path)], ffmpeg=ffmpeg, source=path, check=False)  # no output: always "fails"
+    text = proc.log
     stream = re.search(r"Stream #\d+:\d+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)", text)
     if stream is None:
         if "Input #0" in text:
@@ -104,13 +99,9 @@ def probe(path: Path, ffmpeg: str) -> SourceInfo:
 def measure(path: Path, ffmpeg: str) -> Loudness:
     """Integrated loudness, true peak and loudness range of a file, per EBU R128."""
     _check_file(path)
-    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-map", "0:a:0",
-           "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"]
-    proc = _spawn(cmd, path)
-    if proc.returncode != 0:
-        raise AudioError(f"cannot be decoded ({last_error_line(proc.stderr)})",
-                         path=path, fix=_FIX_READ)
-    return parse_summary(proc.stderr.decode("utf-8", "replace"), path)
+    proc = run(["-nostats", "-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet",
+                "-f", "null", "-"], ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ)
+    return parse_summary(proc.log, path)
 
 
 def parse_summary(text: str, path: Path | None = None) -> Loudness:
@@ -147,27 +138,36 @@ def convert_filter(channels: int) -> str:
     return f"aformat=sample_fmts=flt:channel_layouts={layout}"
 
 
-def analyse(path: Path, ffmpeg: str, *, channels: int,
-            silence: tuple[float, float] | None) -> Analysis:
-    """One decode, two filter threads: ebur128 (integrated, LRA) with, if
-    ``silence`` is ``(threshold_dbfs, min_seconds)``, silencedetect for the
-    trim points; and the true peak, read as the sample peak after 4x
-    oversampling with soxr (the BS.1770 method; ebur128's own true-peak
-    resampler costs twice the time for the same figure)."""
-    chain = [convert_filter(channels), "ebur128=framelog=quiet"]
+def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, float] | None,
+            shape: tuple[str, ...] = (), noise: bool = False, duration: float = 0.0,
+            on_progress: Callable[[float], None] | None = None) -> Analysis:
+    """One decode, one filter thread: if ``silence`` is ``(threshold_dbfs,
+    min_seconds)``, silencedetect for the trim points, and ebur128 on the
+    recording as it is; then, if given, the ``shape`` filters the render
+    applies before its gain (the leveler) and ebur128 again, on what the gain
+    will act on. ``noise`` keeps the source meter's 400 ms readings, whose
+    quietest tenth is the recording's noise floor (the denoiser's setting).
+    The true peak of the source is not needed: the limiter decision leaves
+    a margin for it, and the encoded file is measured at 4x. ``duration``
+    (the probed length) turns ffmpeg's progress into ``on_progress``."""
+    chain = [convert_filter(channels)]
     if silence is not None:
         chain.append(f"silencedetect=n={silence[0]}dB:d={silence[1]}")
-    cmd = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1", "-i", str(path),
-           "-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-",
-           *true_peak_output(convert_filter(channels))]
-    proc = _spawn(cmd, path)
-    if proc.returncode != 0:
-        raise AudioError(f"cannot be decoded ({last_error_line(proc.stderr)})",
-                         path=path, fix=_FIX_READ)
-    text = proc.stderr.decode("utf-8", "replace")
-    loud = with_true_peak(parse_summary(text, path), text)
-    times = re.findall(rb"out_time_us=(\d+)", proc.stdout)
-    duration = int(times[-1]) / 1e6 if times else 0.0
+    chain.append(f"ebur128@source=peak=sample:framelog={'info' if noise else 'quiet'}")
+    if shape:
+        chain += [*shape, "ebur128@shaped=peak=sample:framelog=quiet"]
+    proc = run(["-nostats", "-i", str(path), "-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-"],
+               ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ,
+               progress=duration, on_progress=on_progress)
+    text = proc.log
+    raw = parse_summary(_section(text, "ebur128@source"), path)
+    loud = parse_summary(_section(text, "ebur128@shaped"), path) if shape else raw
+    floor = float("nan")
+    if noise:
+        blocks = sorted(float(m) for m in re.findall(r"\[ebur128@source @ [^\]]*\] t: \S+\s+TARGET:\S+ LUFS\s+M:\s*(-?[\d.]+)", text)
+                        if float(m) > -100.0)  # digital silence is not noise
+        floor = blocks[len(blocks) // 10] if blocks else float("nan")
+    duration = proc.out_time
     start, end = 0.0, duration
     if silence is not None:
         starts = [float(x) for x in re.findall(r"silence_start: (-?[\d.]+)", text)]
@@ -179,7 +179,15 @@ def analyse(path: Path, ffmpeg: str, *, channels: int,
     if duration < 0.05:
         raise AudioError("has no audio ffmpeg can decode (the file may be cut off or damaged)", path=path,
                          fix=_FIX_READ)
-    if loud.integrated <= SILENT_LUFS + 0.1 or math.isinf(loud.true_peak) or end <= start:
+    if raw.integrated <= SILENT_LUFS + 0.1 or math.isinf(raw.true_peak) or end <= start:
         raise AudioError("is silent throughout (nothing above the loudness gate)", path=path,
                          fix="check the recording: the microphone may have been muted")
-    return Analysis(loudness=loud, duration=duration, start=start, end=end)
+    return Analysis(loudness=loud, duration=duration, start=start, end=end,
+                    source=raw if shape else None, noise=floor)
+
+
+def _section(text: str, name: str) -> str:
+    """The part of ffmpeg's log one named filter wrote last (its summary)."""
+    at = text.rfind(f"[{name} @ ")
+    end = text.find("\n[", at + 1)
+    return text[at: end if end >= 0 else len(text)] if at >= 0 else ""

@@ -126,6 +126,10 @@ categories = ["Technology"]
 # fade_in_ms = 0
 # Fade out at the end, in ms.
 # fade_out_ms = 0
+# Even out speakers and passages: a quiet guest is brought up to the host.
+leveler = true
+# Take out steady background noise (hiss, hum, fan).
+denoise = true
 # An ffmpeg binary to use instead of the bundled one.
 # ffmpeg = "/usr/bin/ffmpeg"
 

@@ -117,3 +117,46 @@ def write_pcm(path: Path, ffmpeg: str, samples: np.ndarray, rate: int,
            "-ar", str(rate), "-ac", str(x.shape[1]), "-i", "pipe:0", *args, str(path)]
     subprocess.run(cmd, input=np.ascontiguousarray(x, dtype=np.float32).tobytes(), check=True)
     return path
+
+
+def _at_lufs(x: np.ndarray, rate: int, lufs: float) -> np.ndarray:
+    import pyloudnorm
+    level = pyloudnorm.Meter(rate).integrated_loudness(x.astype(np.float64))
+    return x * 10 ** ((lufs - level) / 20)
+
+
+def interview(rate: int = 44100, *, turn_s: float = 6.0, gap_s: float = 1.5, turns: int = 4,
+              host_lufs: float = -24.0, guest_lu: float = -12.0, hiss_dbfs: float = -45.0,
+              seed: int = 11) -> tuple[np.ndarray, list[tuple[str, int, int]]]:
+    """Two voices taking turns (host, guest, host, ...), the guest
+    ``guest_lu`` quieter, gaps of nothing but steady hiss (white noise at
+    ``hiss_dbfs`` RMS) between turns and under everything. Returns mono
+    samples and the timeline: ``(who, first, last)`` sample spans, ``who`` one
+    of host, guest, pause."""
+    rng = np.random.default_rng(seed)
+    voices = {who: _at_lufs(np.concatenate(list(speechlike(turn_s * turns / 2 + 1, rate, seed=seed + k,
+                                                           transients_per_min=0)))[:, 0], rate, lufs)
+              for k, (who, lufs) in enumerate((("host", host_lufs), ("guest", host_lufs + guest_lu)))}
+    parts, spans, at = [np.zeros(int(gap_s * rate))], [("pause", 0, int(gap_s * rate))], int(gap_s * rate)
+    used = {"host": 0, "guest": 0}
+    for t in range(turns):
+        who = ("host", "guest")[t % 2]
+        n = int(turn_s * rate)
+        parts += [voices[who][used[who]: used[who] + n], np.zeros(int(gap_s * rate))]
+        used[who] += n
+        spans += [(who, at, at + n), ("pause", at + n, at + n + int(gap_s * rate))]
+        at += n + int(gap_s * rate)
+    x = np.concatenate(parts)
+    x = x + rng.standard_normal(len(x)) * 10 ** (hiss_dbfs / 20)
+    return x.astype(np.float32), spans
+
+
+def music_bed(seconds: float, rate: int = 44100, *, level_dbfs: float = -30.0) -> np.ndarray:
+    """A bass line under the speech band (55-82 Hz, below any voice's pitch):
+    a note every half second, so no denoiser mistakes it for steady hum."""
+    t = np.arange(int(seconds * rate)) / rate
+    notes = np.array([55.0, 65.41, 73.42, 82.41])
+    f = notes[(t * 2).astype(int) % len(notes)]
+    ph = np.cumsum(2 * np.pi * f / rate)
+    x = np.sin(ph) + 0.5 * np.sin(2 * ph)
+    return (x / np.sqrt(np.mean(x ** 2)) * 10 ** (level_dbfs / 20)).astype(np.float32)
