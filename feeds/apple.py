@@ -58,6 +58,7 @@ TRANSCRIPT_TYPES = frozenset({"text/vtt", "application/x-subrip", "application/s
 MEDIUMS = frozenset({"podcast", "music", "video", "film", "audiobook", "newsletter", "blog",
                      "publisher", "course"})
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANGUAGE = _LANGUAGE  # ISO 639 code, optional subtags: the one rule, also config.toml's
 _LNADDRESS = re.compile(r"^[a-z0-9._+-]+@[a-z0-9.-]+\.[a-z]{2,}$", re.IGNORECASE)
 # "Episode 12", "Ep. 12", "#12", "S2E3", or a leading "12:" / "12 -".
 _NUMBERED = re.compile(
