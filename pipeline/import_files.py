@@ -17,7 +17,8 @@ import yaml
 
 from feeds.apple import APPLE_CATEGORIES
 from .model import Chapter
-from .sourcefeed import SourceItem, SourceShow, parse_date  # noqa: F401  (parse_date: one import for callers)
+from .passthrough import EXTENSIONS as PASSTHROUGH
+from .sourcefeed import SourceItem, SourceShow
 from .text import clean_line, clean_text, url_problem
 
 PLACEHOLDER_BASE_URL = "https://podcast.example.com/"
@@ -238,10 +239,13 @@ def notes_text(item: SourceItem, date: datetime, *, number: int | None, chapters
     if item.license:
         fields["license"] = item.license
     fields["guid"] = item.guid
-    fields["master"] = False
+    passed = item.enclosure is not None and item.enclosure.ext in PASSTHROUGH
+    if passed:
+        fields["master"] = False
     front = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False)
     body = to_markdown(_strip_castline_chapters(item.body_html)) if chapters else to_markdown(item.body_html)
-    comment = "# Imported: published as it was (master: false); guid is the old feed's, keep it.\n"
+    comment = ("# Imported: the guid is the old feed's (apps know the episode by it): keep it."
+               + (" master: false publishes the recording as it was.\n" if passed else "\n"))
     return f"---\n{comment}{front}---\n\n{body or item.title}\n"
 
 

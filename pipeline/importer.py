@@ -26,24 +26,22 @@ import hashlib
 import json
 import os
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 from . import fetch
-from .errors import ArtError, CastlineError, ImportSourceError, NotesError
+from .errors import ArtError, CastlineError, ImportSourceError
 from .episodes import Progress, Quiet
 from .frontmatter import read_notes
-from .import_files import (chapters_from_json, chapters_from_mp3, chapters_from_psc, clean_chapters,
-                           config_text, map_categories, notes_text)
+from .import_files import config_text, map_categories, notes_text
+from .import_media import download_all, fetch_art
 from .scaffold import next_number, slugify
 from .sourcefeed import SourceItem, SourceShow, date_by_position, parse_feed
 
 RECORD = ".castline/import.json"
 WORKERS = 4  # downloads at once
 MAX_PAGES = 5000
+LARGE = 1000  # episodes: say that the import will take a while
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ def import_show(source: str, root: Path, *, base_url: str | None = None, owner_e
         warnings.append("config.toml: already there; kept as it is (import only adds episodes)")
     new, known, kept = _plan(root, record, items, warnings)
     record.save()
-    results = _download_all(root, new, show, progress or Quiet(), workers)
+    results = download_all(root, new, show, progress or Quiet(), workers)
     imported, problems = [], []
     for item, slug, number, date, outcome in results:
         if isinstance(outcome, CastlineError):
@@ -130,15 +128,13 @@ def read_source(source: str) -> tuple[SourceShow, list[SourceItem], list[str]]:
         if item.date is None:
             warnings.append(f"{where}: pubDate {item.date_text!r} is not a date; dated "
                             f"{dates[item.position].isoformat()} by its place in the feed (edit `date:` if wrong)")
-            item = _with_date(item, dates[item.position])
+            item = replace(item, date=dates[item.position])
         out.append(item)
+    if len(out) > LARGE:
+        size = sum(i.enclosure.length or 0 for i in out) / 1e9
+        warnings.append(f"{source}: {len(out)} episodes" + (f" (about {size:.1f} GB)" if size else "")
+                        + " to download: this takes a while; an interrupted import resumes where it stopped")
     return show, out, warnings
-
-
-def _with_date(item: SourceItem, date) -> SourceItem:
-    from dataclasses import replace
-
-    return replace(item, date=date)
 
 
 def _read(source: str) -> tuple[bytes, str]:
@@ -168,7 +164,7 @@ def _write_config(root: Path, source: str, show: SourceShow, base_url: str | Non
     image = "art/cover.jpg"
     if show.image:
         try:
-            image = _fetch_art(root, show.image, root / "art" / "cover")
+            image = fetch_art(root, show.image, root / "art" / "cover")
             from .art import check_art
 
             info = check_art(root / image)
@@ -194,23 +190,6 @@ def _seed_guid(source: str, show: SourceShow) -> str | None:
 
     url = source if re.match(r"^https?://", source, re.I) else show.self_url
     return podcast_guid(url) if url else None
-
-
-def _fetch_art(root: Path, url: str, stem: Path) -> str:
-    """Download an image to ``stem`` + its real extension (.jpg/.png, read
-    from the bytes: Apple's rules trust the extension)."""
-    from PIL import Image, UnidentifiedImageError
-
-    tmp = stem.with_name(stem.name + ".download")
-    fetch.download(url, tmp)
-    try:
-        with Image.open(tmp) as im:
-            ext = {"JPEG": ".jpg", "PNG": ".png"}.get(im.format or "", ".jpg")
-    except (UnidentifiedImageError, OSError):
-        ext = ".jpg"
-    target = stem.with_suffix(ext)
-    os.replace(tmp, target)
-    return target.relative_to(root).as_posix()
 
 
 def _plan(root: Path, record: "_Record", items: list[SourceItem], warnings: list[str]):
@@ -271,79 +250,6 @@ def _numbers_in_notes(root: Path) -> set[tuple[int | None, int]]:
     return out
 
 
-def _download_all(root: Path, new: list, show: SourceShow, progress: Progress, workers: int) -> list:
-    """Download every new item's files, ``workers`` at a time; return each
-    item with (chapters, image, warnings) or the error that stopped it."""
-    if not new:
-        return []
-    total = sum(item.enclosure.length or 0 for item, *_ in new)
-    advance = progress.step(f"Downloading {len(new)} recordings", float(total))
-    lock = threading.Lock()
-    arts: dict[str, str | None] = {}
-
-    def job(entry):
-        item, slug, number, date = entry
-        try:
-            return (*entry, _download_item(root, item, slug, show, advance, arts, lock))
-        except CastlineError as exc:
-            return (*entry, exc)
-
-    results = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for future in as_completed([pool.submit(job, e) for e in new]):
-            results.append(future.result())
-    return sorted(results, key=lambda r: r[1])
-
-
-def _download_item(root: Path, item: SourceItem, slug: str, show: SourceShow, advance: Callable[[float], None],
-                   arts: dict, lock: threading.Lock):
-    episodes = root / "episodes"
-    audio = episodes / f"{slug}{item.enclosure.ext}"
-    fetch.download(item.enclosure.url, audio, advance)
-    notes: list[str] = []
-    where = f"show_notes/{slug}.md"
-    for url, ext in item.transcripts[:1]:
-        target = episodes / f"{slug}{ext}"
-        try:
-            fetch.download(url, target)
-            from .transcript import read_transcript
-
-            read_transcript(target)
-        except CastlineError as exc:
-            target.unlink(missing_ok=True)
-            notes.append(f"{where}: transcript {url} not imported ({exc.message})")
-    chapters, how = [], ""
-    try:
-        if item.chapters_url:
-            data, _, _ = fetch.get_bytes(item.chapters_url, "the chapters")
-            chapters, how = chapters_from_json(data), "podcast:chapters"
-        elif item.psc_chapters:
-            chapters, how = chapters_from_psc(item.psc_chapters), "psc:chapters"
-        elif audio.suffix == ".mp3":
-            chapters, how = chapters_from_mp3(audio), "the MP3's CHAP frames"
-    except (CastlineError, ValueError) as exc:
-        notes.append(f"{where}: chapters not imported ({getattr(exc, 'message', exc)})")
-    chapters, dropped = clean_chapters(chapters)
-    if dropped:
-        notes.append(f"{where}: {dropped} chapter(s) from {how} out of order or repeated; left out")
-    image = None
-    if item.image and item.image != show.image:
-        with lock:
-            if item.image not in arts:
-                stem = root / "art" / f"episode-{hashlib.sha256(item.image.encode()).hexdigest()[:12]}"
-                try:
-                    name = _fetch_art(root, item.image, stem)
-                    from .art import check_art
-
-                    check_art(root / name)
-                    arts[item.image] = name
-                except (ArtError, ImportSourceError) as exc:
-                    arts[item.image] = None
-                    notes.append(f"{where}: episode art not imported ({exc}); the show art is used")
-            image = arts[item.image]
-    return chapters, image, notes
-
-
 def next_steps(root: Path, source: str, base_url: str | None) -> tuple[str, ...]:
     go = "" if root == Path.cwd().resolve() else f"cd {root} && "
     feed = f"{base_url.rstrip('/')}/feed.xml" if base_url else "<base_url>/feed.xml"
@@ -380,6 +286,3 @@ class _Record:
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps({"version": 1, "items": self.items}, indent=1, ensure_ascii=False))
         os.replace(tmp, self.path)
-
-
-__all__ = ["ImportReport", "import_show", "read_source", "next_steps", "NotesError"]

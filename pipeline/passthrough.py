@@ -25,6 +25,7 @@ from .model import AudioSettings, MasteredAudio
 PASSTHROUGH_VERSION = "1"  # bump when what passthrough() writes changes
 # Extension -> castline format. Only files apps play and castline can tag.
 _FORMATS = {".mp3": "mp3", ".m4a": "m4a", ".opus": "opus", ".ogg": "opus", ".oga": "opus"}
+EXTENSIONS = tuple(_FORMATS)  # recordings that can be published as they are
 
 
 def cache_key(source_sha256: str) -> str:

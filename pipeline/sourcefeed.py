@@ -20,7 +20,6 @@ same for the show.
 
 from __future__ import annotations
 
-import email.utils
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -29,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from .errors import ImportSourceError
+from .pubdate import parse_date
 from .text import clean_line, clean_text
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -42,8 +42,8 @@ _KNOWN_NS = {"itunes": ITUNES, "podcast": PODCAST, "content": CONTENT, "atom": A
 _OTHER_PODCAST_NS = ("https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
                      "http://podcastindex.org/namespace/1.0")
 AUDIO_TYPES = {"audio/mpeg": ".mp3", "audio/mp3": ".mp3", "audio/x-mp3": ".mp3", "audio/mpeg3": ".mp3",
-               "audio/x-m4a": ".m4a", "audio/m4a": ".m4a", "audio/mp4": ".m4a", "audio/aac": ".m4a",
-               "audio/x-aac": ".m4a", "audio/ogg": ".ogg", "audio/opus": ".opus", "audio/vorbis": ".ogg",
+               "audio/x-m4a": ".m4a", "audio/m4a": ".m4a", "audio/mp4": ".m4a", "audio/aac": ".aac",
+               "audio/x-aac": ".aac", "audio/ogg": ".ogg", "audio/opus": ".opus", "audio/vorbis": ".ogg",
                "audio/flac": ".flac", "audio/x-flac": ".flac", "audio/wav": ".wav", "audio/x-wav": ".wav"}
 AUDIO_EXTS = {".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav"}
 
@@ -385,10 +385,8 @@ def _enclosure(enc: etree._Element, base: str) -> Enclosure | None:
         return None
     mime = (enc.get("type") or "").strip().lower() or None
     ext = _ext_of(url)
-    if ext == ".aac":
-        ext = ".m4a"
     if mime in AUDIO_TYPES:
-        ext = ext if ext in AUDIO_EXTS and ext != ".aac" else AUDIO_TYPES[mime]
+        ext = ext if ext in AUDIO_EXTS else AUDIO_TYPES[mime]
     elif mime is not None and not mime.startswith("audio/"):
         return None  # a video, a PDF, an image: not an episode castline publishes
     elif ext not in AUDIO_EXTS:
@@ -396,69 +394,6 @@ def _enclosure(enc: etree._Element, base: str) -> Enclosure | None:
             return None
         ext = ".mp3"
     return Enclosure(url=url, type=mime, length=_int(enc.get("length")), ext=ext)
-
-
-# --- dates -------------------------------------------------------------------------------------------------------
-
-_ZONES = {"UT": "+0000", "UTC": "+0000", "GMT": "+0000", "Z": "+0000", "WET": "+0000", "BST": "+0100",
-          "CET": "+0100", "MET": "+0100", "WEST": "+0100", "CEST": "+0200", "MEST": "+0200", "EET": "+0200",
-          "EEST": "+0300", "MSK": "+0300", "IST": "+0530", "SGT": "+0800", "HKT": "+0800", "JST": "+0900",
-          "KST": "+0900", "AEST": "+1000", "AEDT": "+1100", "ACST": "+0930", "AWST": "+0800", "NZST": "+1200",
-          "NZDT": "+1300", "EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500", "MST": "-0700",
-          "MDT": "-0600", "PST": "-0800", "PDT": "-0700", "AKST": "-0900", "AKDT": "-0800", "HST": "-1000",
-          "AST": "-0400", "ADT": "-0300", "NST": "-0330", "NDT": "-0230"}
-_MONTHS = {m.lower(): m[:3] for m in ("January", "February", "March", "April", "May", "June", "July", "August",
-                                      "September", "October", "November", "December")}
-_MONTHS.update({"sept": "Sep", "juni": "Jun", "juli": "Jul", "mai": "May", "okt": "Oct", "dez": "Dec",
-                "mär": "Mar", "mrz": "Mar"})
-_WEEKDAY = re.compile(r"^\s*(?:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so)[a-z]*\.?,?\s*(?=[\dA-Za-z])", re.I)
-
-
-def parse_date(value: str) -> datetime | None:
-    """A ``pubDate`` as an aware datetime, or None if it is not a date.
-
-    RFC 822/2822 as ``email.utils`` reads it, plus the broken forms feeds
-    carry: a full or wrong day name, full month names, ``+01:00`` or
-    ``GMT+2`` zones, US and European zone abbreviations, no zone (taken as
-    UTC), a missing seconds field, ISO 8601 dates, a trailing period."""
-    text = " ".join(value.replace(",", ", ").split()).strip().rstrip(".")
-    if not text:
-        return None
-    iso = _iso(text)
-    if iso is not None:
-        return iso
-    text = _WEEKDAY.sub("", text)  # the day name: often wrong, sometimes localised; never needed
-    text = re.sub(r"\b([A-Za-zä]{3,9})\.?\b", lambda m: _MONTHS.get(m.group(1).lower(), m.group(1)), text)
-    text = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", r"\1", text)
-    text = re.sub(r"\b(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d{2}))?$",
-                  lambda m: f"{m.group(1)}{int(m.group(2)):02d}{m.group(3) or '00'}", text)
-    text = re.sub(r"([+-])(\d{2}):(\d{2})$", r"\1\2\3", text)
-    text = re.sub(r"\b([A-Za-z]{1,5})$", lambda m: _ZONES.get(m.group(1).upper(), m.group(1)), text)
-    text = re.sub(r"(?<![:\d])(\d{1,2}):(\d{2})(?![:\d])", r"\1:\2:00", text)  # 10:30 -> 10:30:00
-    text = re.sub(r"\b(\d{1,2})\s+([A-Z][a-z]{2})\s+(\d{4})\s*$", r"\1 \2 \3 00:00:00", text)
-    try:
-        parsed = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        parsed = None
-    if parsed is None:
-        m = re.match(r"^([A-Z][a-z]{2})\s+(\d{1,2}),?\s+(\d{4}),?\s+(.*)$", text)  # "Jan 5 2021 10:00:00 +0000"
-        if m:
-            return parse_date(f"{m.group(2)} {m.group(1)} {m.group(3)} {m.group(4)}")
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
-def _iso(text: str) -> datetime | None:
-    if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1) if "T" not in text
-                                        else text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def date_by_position(items: list[SourceItem]) -> dict[int, datetime]:

@@ -10,10 +10,7 @@ and feedparser (the published feed as apps read it).
 from __future__ import annotations
 
 import json
-import shutil
-import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
@@ -200,6 +197,8 @@ def chap_mp3(path: Path) -> bytes:
 
 def test_feed_quirks_are_read_like_apps_read_them(site, tmp_path, mp3, run_cli):
     art = picture(tmp_path / "cover.png", 1500, 1500).read_bytes()
+    site.routes.update({"/ep5.jpg": picture(tmp_path / "ep5.jpg").read_bytes(),
+                        "/small.jpg": picture(tmp_path / "small.jpg", 300, 300).read_bytes()})
     site.routes.update({"/cover.png": art, "/a.mp3": mp3, "/media/b.mp3": mp3, "/c.mp3": mp3,
                         "/chap.mp3": chap_mp3(tmp_path / "chap.mp3"),
                         "/op3/e/media/d.mp3": ("redirect", "/media/d.mp3"), "/media/d.mp3": mp3,
@@ -229,7 +228,8 @@ def test_feed_quirks_are_read_like_apps_read_them(site, tmp_path, mp3, run_cli):
         item(3, site.url("/cover.png")).replace("audio/mpeg", "image/png"),  # an image enclosure: no audio
         item(4, site.url("/chap.mp3"), date="not a date",
              extra=f'<enclosure url="{site.url("/c.mp3")}" type="audio/mpeg"/>'),
-        item(5, site.url("/op3/e/media/d.mp3"), extra=""),
+        item(5, site.url("/op3/e/media/d.mp3"), extra=f'<itunes:image href="{site.url("/ep5.jpg")}"/>'),
+        item(7, site.url("/c.mp3"), extra=f'<itunes:image href="{site.url("/small.jpg")}"/>'),
         item(6, site.url("/missing.mp3")),
         item(5, site.url("/c.mp3")),  # the same GUID again
     ]).replace('length="0" type="audio/mpeg"/>', "/>", 1)
@@ -252,7 +252,7 @@ def test_feed_quirks_are_read_like_apps_read_them(site, tmp_path, mp3, run_cli):
     assert settings.show.explicit is False and settings.show.email == "ann@example.com"
     assert "[things](https://example.com/x)" in settings.show.description
     eps = episodes(show)
-    assert set(eps) == {"old-guid-1", site.url("/media/b.mp3"), "old-guid-4", "old-guid-5"}
+    assert set(eps) == {"old-guid-1", site.url("/media/b.mp3"), "old-guid-4", "old-guid-5", "old-guid-7"}
     one = eps["old-guid-1"]
     assert one.date == datetime(2020, 1, 1, 17, tzinfo=timezone.utc) and one.number == 1
     assert "[one](https://example.com/a)" in one.body and "- first" in one.body
@@ -266,15 +266,17 @@ def test_feed_quirks_are_read_like_apps_read_them(site, tmp_path, mp3, run_cli):
     five = eps["old-guid-5"]
     assert five.audio_path.name.startswith(five.slug) and "op3" not in five.audio_path.name
     assert five.audio_path.read_bytes() == mp3
+    assert five.image is not None and five.image.parent.name == "art" and one.image is None
+    assert eps["old-guid-7"].image is None and "episode art not imported" in result.stderr
 
     # Re-run after the old host fixed the missing file: only that episode comes, nothing twice.
     (show / "show_notes" / f"{one.slug}.md").write_text(one.notes_path.read_text().replace("Episode 1", "Mine"))
     site.routes["/missing.mp3"] = mp3
     again = run_cli("import", site.url("/feed.xml"), "--workspace", str(show))
     assert again.code == 0, again.stderr
-    assert "Imported 1 episode(s)" in again.stdout and "4 already there" in again.stdout
+    assert "Imported 1 episode(s)" in again.stdout and "5 already there" in again.stdout
     eps = episodes(show)
-    assert len(eps) == 5 and eps["old-guid-1"].title == "Mine"
+    assert len(eps) == 6 and eps["old-guid-1"].title == "Mine"
     assert sorted(p.name for p in (show / "show_notes").iterdir())[0].startswith("001-")
 
 
@@ -341,6 +343,17 @@ def test_a_bad_source_is_one_line(site, tmp_path, run_cli, case, expected):
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], result.stderr
+
+
+def test_a_feed_of_10000_items_is_read_in_one_go(site):
+    from pipeline.importer import read_source
+
+    body = "".join(item(n, f"/media/{n}.mp3") for n in range(10_000, 0, -1))
+    site.routes["/feed.xml"] = rss(body.replace('length="0"', 'length="50000000"'))
+    show, items, warnings = read_source(site.url("/feed.xml"))
+    assert len(items) == 10_000 and len({i.guid for i in items}) == 10_000
+    assert warnings == [f"{site.url('/feed.xml')}: 10000 episodes (about 500.0 GB) to download: this takes a while; "
+                        "an interrupted import resumes where it stopped"]
 
 
 def test_a_locked_feed_imports_for_its_owner(site, tmp_path, mp3):
