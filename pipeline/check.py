@@ -1,7 +1,8 @@
 """Check the whole show without publishing anything: ``castline check``.
 
 Everything publish would trip over, found in one pass and listed together,
-each as one line naming the file: the notes (ingest), every recording (it
+each as one line naming the file: the placeholders ``castline init`` left
+(``scaffold.placeholder_problems``), the notes (ingest), every recording (it
 must decode; probed, never mastered, so a check takes seconds), the show art
 and every episode art (Apple's rules), the transcripts, the feed rules
 (Apple and Podcasting 2.0, on a feed built the way publish builds it, with
@@ -31,6 +32,7 @@ from .episodes import estimated_media
 from .model import Episode, Settings
 from .notes import render_markdown
 from .render import Built, feed_channel, feed_item
+from .scaffold import placeholder_problems
 from .storage import open_store
 from .transcript import Cue, read_transcript
 
@@ -68,7 +70,7 @@ def check(settings: Settings, *, now: datetime | None = None, check_store: bool 
     warnings: list[str] = []
     ffmpeg = find_ffmpeg(settings.audio.ffmpeg)
 
-    show_wide = _attempt(root, lambda: art.check_art(settings.show.image))
+    show_wide = [*placeholder_problems(settings), *_attempt(root, lambda: art.check_art(settings.show.image))]
     for clip in (settings.audio.intro, settings.audio.outro):
         if clip is not None:
             show_wide.extend(_attempt(root, lambda c=clip: _probe(c, ffmpeg)))

@@ -74,7 +74,7 @@ class _Reader:
 
     def error(self, key: str, message: str, fix: str | None = None, entry: int | None = None) -> ConfigError:
         line = _entry_line(self.text, f"{self.section}.{key}", entry) if entry is not None else None
-        return ConfigError(message, path=self.path, line=line or _line_of(self.text, self.section, key),
+        return ConfigError(message, path=self.path, line=line or key_line(self.text, self.section, key),
                            field=f"{self.section}.{key}", fix=fix)
 
     def fail(self, key: str, message: str, fix: str | None = None, entry: int | None = None) -> None:
@@ -166,7 +166,7 @@ class _Reader:
         for key in self.missing:
             typo = difflib.get_close_matches(key, unknown, n=1)
             if typo:
-                line = _line_of(self.text, self.section, typo[0])
+                line = key_line(self.text, self.section, typo[0])
                 fix = f"`{typo[0]}` on this line looks like a misspelling of it: rename it to `{key}`"
             else:
                 line, fix = None, f"add `{key} = ...` under [{self.section}] (see README, Config reference)"
@@ -189,7 +189,7 @@ def _url_problem(value: str, web: bool) -> str | None:
     return url_problem(value)
 
 
-def _line_of(text: str, section: str, key: str) -> int | None:
+def key_line(text: str, section: str, key: str) -> int | None:
     """Best-effort line number of ``key`` inside ``[section]`` (tomllib keeps
     no positions): ``key = ...`` in the section, else a ``[[section.key]]``
     table, else the parent's ``key = { ... }``."""
@@ -207,7 +207,7 @@ def _line_of(text: str, section: str, key: str) -> int | None:
             return number
     if header_line is None and "." in section:
         parent, _, child = section.rpartition(".")
-        return _line_of(text, parent, child)
+        return key_line(text, parent, child)
     return header_line
 
 

@@ -5,6 +5,13 @@ A show is a folder: ``config.toml``, ``episodes/`` for the recordings,
 art. ``init`` writes all of it, with every config key and every front-matter
 field shown and explained, so the host learns the format from the files.
 
+What ``init`` cannot know it fills with placeholders (``PLACEHOLDERS``: the
+author, the description, the base URL, "My Show" when the folder name gives
+no title, and a striped cover that says PLACEHOLDER ART). They let the show
+load and ``castline new`` work at once, but ``placeholder_problems`` names
+each one left, for ``castline check`` and ``castline publish``, until the
+host has replaced it: a feed must never go out as "Your Name".
+
 An episode is a notes file ``show_notes/NNN-some-title.md`` and a recording
 with the same stem in ``episodes/``. The number is the next free one; the
 slug is the number and the title in plain ASCII, because it becomes the
@@ -24,13 +31,30 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from . import scaffold_text as text
-from .config import CONFIG_NAME
-from .errors import CastlineError, ConfigError, NotesError
+from .config import CONFIG_NAME, key_line
+from .errors import ArtError, CastlineError, ConfigError, NotesError
 from .frontmatter import read_notes
 from .ingest import AUDIO_EXTENSIONS
 from .model import Settings
+from .text import clean_line
 
 COVER_PX = 1400  # the smallest square Apple accepts
+# What init writes where it cannot know the answer; each is an error in
+# check and publish until replaced. (Not the sample show's base URL: that
+# one is real enough to publish and preview.)
+PLACEHOLDER_TITLE = "My Show"
+PLACEHOLDER_AUTHOR = "Your Name"
+PLACEHOLDER_BASE_URL = "https://your-show.example.com/"
+PLACEHOLDER_DESCRIPTION = ("Replace this with a sentence or two about your show: who it is for, what\n"
+                           "they will hear, and how often a new episode comes out.")
+PLACEHOLDER_ART_MARK = b"castline placeholder art"  # the JPEG comment of the cover init makes
+PLACEHOLDERS = {  # [show] key -> (placeholder, what to write instead)
+    "title": (PLACEHOLDER_TITLE, "give the show its name"),
+    "description": (PLACEHOLDER_DESCRIPTION, "describe the show in a sentence or two: who it is for and what they hear"),
+    "author": (PLACEHOLDER_AUTHOR, "write the name of the show's maker (the byline apps show)"),
+    "base_url": (PLACEHOLDER_BASE_URL, "set it to the public URL where the published show is served (your site or "
+                                       "CDN), like https://podcast.yoursite.com/"),
+}
 SLUG_MAX = 50  # characters of the title part of a slug
 _LEADING_NUMBER = re.compile(r"^(\d+)")
 
@@ -69,7 +93,8 @@ def init(target: Path, *, today: date | None = None) -> list[Path]:
     title = _title_of_folder(target)
     slug = "001-welcome"
     files = {
-        config: text.CONFIG.substitute(title=_toml_string(title)),
+        config: text.CONFIG.substitute(title=_toml_string(title), author=_toml_string(PLACEHOLDER_AUTHOR),
+                                       base_url=_toml_string(PLACEHOLDER_BASE_URL), description=PLACEHOLDER_DESCRIPTION),
         target / ".gitignore": text.GITIGNORE,
         target / "templates" / "README.txt": text.TEMPLATES_README,
         target / "show_notes" / f"{slug}.md": _notes("Welcome to the show", 1, today or date.today(), slug,
@@ -84,6 +109,47 @@ def init(target: Path, *, today: date | None = None) -> list[Path]:
         _placeholder_cover(cover, title)
         created.append(cover)
     return created
+
+
+def placeholder_problems(settings: Settings) -> list[CastlineError]:
+    """Each placeholder ``init`` left in the show, as an error naming the
+    key (and line) or the file, and what to put there instead. Empty once
+    the host has made the show their own."""
+    problems: list[CastlineError] = []
+    show = settings.show
+    try:
+        config_text = (settings.root / CONFIG_NAME).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        config_text = ""
+    for key, (placeholder, fix) in PLACEHOLDERS.items():
+        value = getattr(show, key)
+        if value is not None and " ".join(value.split()) == " ".join(placeholder.split()):
+            shown = f"{value!r} is" if "\n" not in placeholder else "is still"
+            problems.append(ConfigError(f"{shown} the placeholder `castline init` wrote", path=CONFIG_NAME,
+                                        line=key_line(config_text, "show", key), field=f"show.{key}", fix=fix))
+    if is_placeholder_art(show.image):
+        problems.append(ArtError("is the placeholder art `castline init` made", path=_shown_path(settings.root, show.image),
+                                 fix="replace it with your show art: a square JPEG or PNG, 1400 to 3000 px"))
+    return problems
+
+
+def is_placeholder_art(path: Path) -> bool:
+    """True for the striped cover ``init`` makes (it carries a JPEG comment
+    that real art does not)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.info.get("comment") == PLACEHOLDER_ART_MARK
+    except (OSError, UnidentifiedImageError, ValueError):
+        return False
+
+
+def _shown_path(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def next_steps(target: Path) -> tuple[str, ...]:
@@ -101,7 +167,7 @@ def next_steps(target: Path) -> tuple[str, ...]:
 def new_episode(settings: Settings, title: str, *, today: date | None = None) -> NewEpisode:
     """Write the notes file of the next episode, dated today in the show's
     time zone (so it is never scheduled for later by accident)."""
-    title = " ".join(title.split())
+    title = clean_line(title)
     if not title:
         raise NotesError("the title is empty", fix='give the episode a title, like castline new "Our first guest"')
     notes_dir = settings.root / "show_notes"
@@ -174,7 +240,7 @@ def _toml_string(value: str) -> str:
 
 def _title_of_folder(target: Path) -> str:
     words = re.split(r"[-_\s]+", target.resolve().name)
-    return " ".join(w[:1].upper() + w[1:] for w in words if w) or "My Show"
+    return " ".join(w[:1].upper() + w[1:] for w in words if w) or PLACEHOLDER_TITLE
 
 
 def _audio_hint(audio_dir: Path, slug: str) -> Path:
@@ -204,4 +270,4 @@ def _placeholder_cover(path: Path, title: str) -> None:
             width = draw.textlength(line, font=font)
         draw.text(((COVER_PX - width) / 2, y), line, font=font, fill=(255, 255, 255))
         y += size + 90
-    image.save(path, "JPEG", quality=85)
+    image.save(path, "JPEG", quality=85, comment=PLACEHOLDER_ART_MARK)

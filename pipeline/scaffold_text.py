@@ -21,16 +21,15 @@ CONFIG = Template('''\
 title = $title
 # One or two paragraphs about the show (plain text; Apple allows 4000 bytes).
 description = """
-Replace this with a sentence or two about your show: who it is for, what
-they will hear, and how often a new episode comes out.
+$description
 """
 # Who makes the show (itunes:author).
-author = "Your Name"
+author = $author
 # ISO 639 language code, optionally with a region: "en", "en-us", "pt-BR".
 language = "en"
 # The public URL where the published tree (public/, or the S3 bucket behind
 # your CDN) is served. Feed, page and media URLs all start here.
-base_url = "https://podcast.example.com/"
+base_url = $base_url
 # The show art: a square JPEG or PNG, 1400 to 3000 px, RGB. The one here is a
 # placeholder: replace art/cover.jpg with your own.
 image = "art/cover.jpg"
@@ -186,6 +185,7 @@ date: $date
 # discussion: https://example.com/comments
 # location: Austin, TX
 # license: CC-BY-4.0
+# master: false        # publish the recording as it is, only re-tagged (imported episodes)
 ---
 
 $body''')

@@ -33,12 +33,40 @@ def test_sample_show_checks_clean_and_writes_nothing(sample_show: Path) -> None:
     assert tree(sample_show) == before
 
 
-def test_new_show_from_init_checks_clean_once_recorded(tmp_path: Path) -> None:
+PLACEHOLDERS_LEFT = [
+    "config.toml:9: show.description: is still the placeholder `castline init` wrote; describe the show in a sentence "
+    "or two: who it is for and what they hear",
+    "config.toml:14: show.author: 'Your Name' is the placeholder `castline init` wrote; write the name of the show's "
+    "maker (the byline apps show)",
+    "config.toml:19: show.base_url: 'https://your-show.example.com/' is the placeholder `castline init` wrote; set it "
+    "to the public URL where the published show is served (your site or CDN), like https://podcast.yoursite.com/",
+    "art/cover.jpg: is the placeholder art `castline init` made; replace it with your show art: a square JPEG or PNG, "
+    "1400 to 3000 px",
+]
+
+
+def make_it_mine(show: Path) -> None:
+    """What the host does after init: a description, a name, the URL, real art."""
+    from pipeline.scaffold import PLACEHOLDER_BASE_URL, PLACEHOLDER_DESCRIPTION
+
+    config = show / "config.toml"
+    config.write_text(config.read_text().replace(PLACEHOLDER_DESCRIPTION, "A show about side projects.")
+                      .replace('"Your Name"', '"Ada Lovelace"', 1)
+                      .replace(PLACEHOLDER_BASE_URL, "https://side.example.net/"))
+    picture(show / "art/cover.jpg", 1400, 1400)
+
+
+def test_new_show_from_init_checks_clean_once_recorded_and_made_its_own(tmp_path: Path) -> None:
     show = tmp_path / "side-project"
     init(show, today=date(2024, 5, 1))
     settings = load_settings(show)
-    assert [type(p) for p in check(settings, now=NOW).problems] == [NotesError]  # no recording yet
+    report = check(settings, now=NOW)
+    assert lines(report) == [*PLACEHOLDERS_LEFT, "show_notes/001-welcome.md: has no recording; put the audio at "
+                             "episodes/001-welcome.wav (or .flac, .mp3, .m4a, .ogg), or name it in `audio:`"]
     tone(show / "episodes/001-welcome.wav")
+    assert lines(check(settings, now=NOW)) == PLACEHOLDERS_LEFT  # the placeholders stay errors until edited
+    make_it_mine(show)
+    settings = load_settings(show)
     report = check(settings, now=NOW)
     assert report.problems == ()
     assert report.warnings == ("config.toml: show.email: feed <itunes:owner> give an owner email: "
@@ -129,3 +157,22 @@ def test_a_main_format_apple_cannot_play_is_named_on_each_episode(sample_show: P
     found = lines(check(load_settings(sample_show), now=NOW, check_store=False))
     assert found == [f"show_notes/{ep}.md: feed <enclosure> type 'audio/ogg' does not play in Apple Podcasts; "
                      "publish MP3 or M4A as the main enclosure" for ep in (EP1, EP2)]
+
+
+def test_placeholder_title_is_named_too(tmp_path: Path) -> None:
+    show = tmp_path / "___"  # no words to make a title of
+    init(show, today=date(2024, 5, 1))
+    tone(show / "episodes/001-welcome.wav")
+    assert lines(check(load_settings(show), now=NOW, check_store=False))[0] == (
+        "config.toml:7: show.title: 'My Show' is the placeholder `castline init` wrote; give the show its name")
+
+
+def test_check_of_an_untouched_init_show_fails_through_the_cli(tmp_path: Path, run_cli) -> None:
+    show = tmp_path / "fresh"
+    init(show, today=date(2024, 5, 1))
+    tone(show / "episodes/001-welcome.wav")
+    result = run_cli("check", "--no-store", "--workspace", str(show))
+    assert result.code == 1
+    assert result.stderr.splitlines() == [
+        "warning: config.toml: show.email: feed <itunes:owner> give an owner email: Apple uses it to confirm ownership",
+        *(f"error: {line}" for line in PLACEHOLDERS_LEFT), "4 problem(s) found in 1 episode(s)"]

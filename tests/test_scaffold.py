@@ -204,3 +204,20 @@ def test_next_steps_name_the_files_init_wrote(show: Path) -> None:
         assert any(name in step for step in steps), name
         assert (show / name).exists() or name.startswith("episodes/")
     assert steps[-1] == f"cd {show} && castline check, then castline publish"
+
+
+def test_init_writes_the_placeholders_that_check_names(show: Path) -> None:
+    """One definition: what init writes is what placeholder_problems looks for."""
+    settings = load_settings(show)
+    found = scaffold.placeholder_problems(settings)
+    assert [p.field for p in found] == ["show.description", "show.author", "show.base_url", None]
+    assert settings.show.base_url == scaffold.PLACEHOLDER_BASE_URL and settings.show.author == "Your Name"
+    assert scaffold.is_placeholder_art(show / "art/cover.jpg")
+    picture(show / "art/cover.jpg")
+    assert not scaffold.is_placeholder_art(show / "art/cover.jpg")
+    assert not scaffold.is_placeholder_art(show / "config.toml")
+
+
+def test_new_episode_title_is_cleaned(show: Path) -> None:
+    made = new_episode(load_settings(show), "  Hello\x1b[2J\x07 \n world  ", today=DAY)
+    assert read_notes(made.notes_path, Path("x")).fields["title"] == "Hello[2J world"
