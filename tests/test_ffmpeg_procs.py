@@ -1,0 +1,143 @@
+"""Every ffmpeg castline starts dies with castline: on an error, on an
+interrupt, and when castline itself is killed with SIGKILL mid-mastering."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import ffmpeg
+from pipeline.errors import AudioError
+
+REPO = Path(__file__).resolve().parent.parent
+FF = ffmpeg.find_ffmpeg()
+ENDLESS = ["-f", "lavfi", "-i", "anoisesrc=a=0.1", "-f", "null", "-"]  # runs until killed
+
+
+def _processes() -> dict[int, tuple[int, int, str, str]]:
+    """pid -> (parent pid, process group, state, command line) of every process."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        out[int(entry)] = (int(stat[1]), int(stat[2]), stat[0], cmd)
+    return out
+
+
+def _alive(pids: set[int]) -> set[int]:
+    procs = _processes()
+    return {pid for pid in pids if pid in procs and procs[pid][2] != "Z"}
+
+
+def _wait_until(condition, seconds: float = 20.0) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_failed_run_names_the_file_with_ffmpegs_last_words(tmp_path):
+    missing = tmp_path / "nothing.wav"
+    with pytest.raises(AudioError) as err:
+        ffmpeg.run(["-i", str(missing), "-f", "null", "-"], ffmpeg=FF, source=missing, what="cannot be decoded")
+    text = str(err.value)
+    assert text.startswith(f"{missing}: cannot be decoded: ") and "No such file" in text and "\n" not in text
+
+
+def test_progress_comes_from_ffmpeg_as_it_works():
+    seen: list[float] = []
+    done = ffmpeg.run(["-f", "lavfi", "-i", "sine=d=20", "-f", "null", "-"], ffmpeg=FF, progress=20.0,
+                      on_progress=seen.append)
+    assert abs(done.out_time - 20.0) < 0.1
+    assert seen and seen[-1] == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_child_is_killed_when_its_caller_fails_or_is_interrupted():
+    proc = ffmpeg.start([FF, "-nostdin", *ENDLESS], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with pytest.raises(KeyboardInterrupt):
+        with ffmpeg.children(proc):
+            raise KeyboardInterrupt
+    assert proc.returncode is not None and not _alive({proc.pid})
+    # its own process group: a Ctrl-C at the terminal reaches castline, which decides
+    assert os.getpgid(os.getpid()) != proc.pid
+
+
+def test_stop_all_ends_a_run_waiting_in_another_thread():
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            ffmpeg.run(ENDLESS, ffmpeg=FF)
+        except BaseException as exc:  # noqa: BLE001 - the test wants whatever came out
+            errors.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert _wait_until(lambda: bool(ffmpeg._live))
+    ffmpeg.stop_all()
+    worker.join(10)
+    assert not worker.is_alive() and isinstance(errors[0], AudioError)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_kill_9_of_castline_mid_mastering_leaves_no_ffmpeg(sample_show):
+    """A real ``castline publish`` on a show whose recording takes seconds to
+    master is killed with SIGKILL while ffmpeg renders: every ffmpeg it
+    started (the encoder and the meter reading from it) dies too."""
+    recording = sample_show / "episodes" / "001-lets-take-this-offline.flac"
+    ffmpeg.run(["-y", "-f", "lavfi", "-i", "anoisesrc=d=900:c=pink:a=0.05:r=44100", "-ac", "2",
+                "-c:a", "flac", "-compression_level", "0", str(recording)], ffmpeg=FF)
+    castline = subprocess.Popen([sys.executable, "-m", "cli", "publish", "--workspace", str(sample_show)],
+                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        def rendering() -> bool:
+            return any(parent == castline.pid and " tee " in cmd and "ffmpeg" in cmd
+                       for parent, _, _, cmd in _processes().values())
+
+        assert _wait_until(rendering, 120), castline.stderr.read().decode() if castline.poll() is not None else ""
+        children = {pid: group for pid, (parent, group, _, cmd) in _processes().items()
+                    if parent == castline.pid and "ffmpeg" in cmd}
+        assert len(children) >= 2  # the encoder and its meter
+        assert castline.pid not in children.values()  # in a group of their own, not castline's
+    finally:
+        castline.send_signal(signal.SIGKILL)
+        castline.wait()
+    groups = set(children.values())
+
+    def gone() -> bool:
+        procs = _processes()
+        return not _alive(set(children)) and not any(
+            group in groups and state != "Z" for _, group, state, _ in procs.values())
+
+    assert _wait_until(gone), [_processes().get(pid) for pid in _alive(set(children))]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_with_no_pipe_to_castline_dies_with_it_too():
+    """An ffmpeg that writes nowhere castline reads (so no broken pipe would
+    stop it) is killed by the kernel when castline is."""
+    code = ("import subprocess, sys, time; from pipeline import ffmpeg; "
+            f"p = ffmpeg.start([{FF!r}, '-nostdin', '-v', 'quiet', *{ENDLESS!r}], stdin=subprocess.DEVNULL, "
+            "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(p.pid, flush=True); time.sleep(60)")
+    host = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE)
+    try:
+        child = int(host.stdout.readline())
+        assert _alive({child})
+    finally:
+        host.send_signal(signal.SIGKILL)
+        host.wait()
+    assert _wait_until(lambda: not _alive({child})), _processes().get(child)
