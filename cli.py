@@ -77,10 +77,35 @@ class _RichProgress:
         return lambda amount: self.progress.advance(task, amount)
 
 
+class _LineProgress:
+    """When stderr is not a terminal (a CI log, cron mail): one plain line
+    every few seconds with the stage and how far it got, so a long publish
+    is not silent; a run shorter than that prints nothing."""
+
+    EVERY_S = 5.0
+
+    def __init__(self, console: Console) -> None:
+        import time
+
+        self.console, self.clock = console, time.monotonic
+        self.last = self.clock()
+
+    def step(self, label: str, total: float) -> Callable[[float], None]:
+        done = [0.0]
+
+        def advance(amount: float) -> None:
+            done[0] += amount
+            now = self.clock()
+            if now - self.last >= self.EVERY_S:
+                self.last = now
+                self.console.print(f"{label}: {min(100.0, 100 * done[0] / (total or 1)):.0f}%", markup=False)
+        return advance
+
+
 @contextmanager
 def _progress(enabled: bool) -> Iterator[object | None]:
     if not enabled or not err.is_terminal:
-        yield None
+        yield _LineProgress(err) if enabled else None
         return
     bars = _RichProgress(err)
     with bars.progress:
