@@ -9,6 +9,7 @@ published audio's timeline, and the record the published state keeps.
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -16,12 +17,15 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from . import art, tags
-from .build import (HashCache, MediaPlan, is_mastered, master_cached, media_plan, media_record, record_media,
-                    tag_cached)
+from .build import (HashCache, MediaPlan, cached_master, is_mastered, master_cached, media_plan, media_record,
+                    published_master, record_media, tag_cached)
+from .errors import NotesError
 from .model import Chapter, Encoding, Episode, MasteredAudio, Settings
-from .render import Built
+from .pages import clock
+from .plan import PlannedEpisode, Work
+from .render import Built, chapters_key, page_key
 from .state import EpisodeRecord
-from .storage import Upload, headers_for, make_upload
+from .storage import Store, Upload, headers_for, make_upload
 from .transcript import Cue, read_transcript, transcript_bytes
 
 ART_DIR = ".castline/cache/art"
@@ -91,27 +95,6 @@ class ArtCache:
         return self.prepared[path]
 
 
-@dataclass(frozen=True)
-class Job:
-    """What one due episode needs: its media plan, its cover, and whether its
-    media must be (re)made or the published file is reused."""
-
-    plan: MediaPlan
-    cover: tuple[bytes, str]
-    needs_master: bool
-
-
-def plan_episode(settings: Settings, m, podcast_guid: str, hashes: HashCache, arts: ArtCache,
-                  reuse_only: bool) -> Job:
-    ep, media = m.episode, (m.record.media if m.record else None)
-    cover = arts.cover(ep.image or settings.show.image)
-    duration_hint = media.get("duration", 0.0) if media else 0.0
-    offset_hint = media.get("offset", 0.0) if media else 0.0
-    plan = media_plan(settings, ep, tag_info(settings, ep, m.guid, duration_hint, cover, offset_hint), hashes)
-    reuse = bool(media) and (m.record.fingerprint == plan.fingerprint or reuse_only)
-    return Job(plan=plan, cover=cover, needs_master=not reuse)
-
-
 class Masters:
     """Masters due episodes on a small thread pool while the main thread
     tags and collects them in order. ffmpeg runs as a subprocess, so two
@@ -144,79 +127,128 @@ class Masters:
         return master_cached(self.settings, ep, plan, on_progress=on_progress)
 
 
-PENDING = "pending"  # dry run: the sha256 of media not mastered yet
+@dataclass(frozen=True)
+class BuiltEpisode:
+    """One due episode, built: what the feed and pages need (``built``),
+    the record the published state keeps, and the objects it uploads."""
+
+    built: Built
+    record: EpisodeRecord
+    uploads: tuple[Upload, ...]
+    estimated: bool = False  # dry run: media sizes estimated, not mastered yet
 
 
-def build_episode(settings: Settings, m, job: Job, now: datetime, progress: Progress, *, masters: Masters,
-                   dry_run: bool, arts: ArtCache, hashes: HashCache):
-    """Master/tag (or reuse) one episode; return what it publishes."""
-    ep, plan, cover = m.episode, job.plan, job.cover
-    ep_art = arts.prepare(ep.image) if ep.image else None
-    if not job.needs_master:
-        media, key, alt_keys = record_media(m.record.media)
-        how = "published"
-        media_uploads: dict[str, Upload] = {}
-    elif dry_run and not is_mastered(settings, plan):
-        media, key, alt_keys, media_uploads = estimate(settings, ep)
-        how = "changed" if m.record else "new"
+def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, progress: Progress, *, masters: Masters,
+                  dry_run: bool, arts: ArtCache, hashes: HashCache, store: Store) -> BuiltEpisode:
+    """Master/tag (or reuse) one episode's media; its art, chapters and
+    transcript on the published audio's timeline; its state record."""
+    ep, record = p.episode, p.record
+    estimated = False
+    media_uploads: list[Upload] = []
+    if p.work is Work.REUSE:
+        media, key, alt_keys = record_media(record.media)
+        prints = (record.own or p.prints.own, record.shared or p.prints.shared, record.master_key or p.prints.master_key,
+                  record.fingerprint)
+    elif dry_run and (p.work is Work.RETAG or not is_mastered(settings, _plan(settings, p, arts, hashes))):
+        media, key, alt_keys = _estimate(settings, p)
+        estimated = True
+        prints = (p.prints.own, p.prints.shared, p.prints.master_key, None)
     else:
-        step = progress.step(f"Mastering {ep.slug}", 1.0)
-        done = [0.0]
-
-        def advance(fraction: float) -> None:
-            step(max(0.0, fraction - done[0]))
-            done[0] = max(done[0], fraction)
-
-        mastered = masters.get(ep, plan, advance)
-        info = tag_info(settings, ep, m.guid, mastered.duration, cover, mastered.offset)
+        mastered = _master(settings, p, progress, masters, arts, hashes, store)
+        _check_chapters(ep, mastered)
+        info = tag_info(settings, ep, p.guid, mastered.duration, arts.cover(ep.image or settings.show.image),
+                        mastered.offset)
         plan = media_plan(settings, ep, info, hashes)
+        master_key = record.master_key if p.work is Work.RETAG else plan.master_key
+        if master_key != plan.master_key:
+            fingerprint = hashlib.sha256(f"{master_key}\n{plan.fingerprint}".encode()).hexdigest()
+            plan = MediaPlan(fingerprint=fingerprint, master_key=master_key, source_sha256=plan.source_sha256)
         media = tag_cached(settings, plan, mastered, info)
-        advance(1.0)
-        key = f"media/{ep.slug}-{media.main.sha256[:10]}.{media.main.path.suffix.lstrip('.')}"
-        alt_keys = [f"media/{ep.slug}-{a.sha256[:10]}.{a.path.suffix.lstrip('.')}" for a in media.alternates]
-        media_uploads = {key: make_upload(key, media.main.path, media.main.sha256)}
-        for k, a in zip(alt_keys, media.alternates):
-            media_uploads[k] = make_upload(k, a.path, a.sha256)
-        how = "changed" if m.record else "new"
-    uploads: dict[str, Upload] = dict(media_uploads)
+        key = _media_key(ep, media.main)
+        alt_keys = [_media_key(ep, a) for a in media.alternates]
+        media_uploads = [make_upload(k, e.path, e.sha256) for k, e in zip([key, *alt_keys], (media.main, *media.alternates))]
+        prints = (p.prints.own, p.prints.shared, master_key, plan.fingerprint)
+    uploads = list(media_uploads)
+    ep_art = arts.prepare(ep.image) if ep.image else None
     if ep_art:
-        uploads[f"art/{ep_art.name}"] = make_upload(f"art/{ep_art.name}", ep_art.path, ep_art.sha256)
+        uploads.append(make_upload(f"art/{ep_art.name}", ep_art.path, ep_art.sha256))
     cues: tuple[Cue, ...] = shift_cues(read_transcript(ep.transcript), media.offset) if ep.transcript else ()
     transcript_key = None
     if ep.transcript:
         fmt = ep.transcript.suffix.lower().lstrip(".")
         transcript_key = f"episodes/{ep.slug}.{fmt}"
-        uploads[transcript_key] = make_upload(transcript_key, transcript_bytes(cues, fmt))
-    first = m.record.first_published if m.record else now.isoformat(timespec="seconds")
-    record = EpisodeRecord(guid=m.guid, slug=ep.slug, first_published=first, number=ep.number, season=ep.season,
-                           source_sha256=plan.source_sha256, fingerprint=plan.fingerprint,
-                           media=media_record(media, key, alt_keys))
-    b = Built(episode=ep, guid=m.guid, media=media, media_key=key, alternate_keys=tuple(alt_keys),
-              art_key=f"art/{ep_art.name}" if ep_art else None,
-              chapters=shift_chapters(ep.chapters, media.offset, media.duration), transcript=cues,
+        uploads.append(make_upload(transcript_key, transcript_bytes(cues, fmt)))
+    chapters = shift_chapters(ep.chapters, media.offset, media.duration)
+    b = Built(episode=ep, guid=p.guid, media=media, media_key=key, alternate_keys=tuple(alt_keys),
+              art_key=f"art/{ep_art.name}" if ep_art else None, chapters=chapters, transcript=cues,
               transcript_key=transcript_key)
-    return b, record, uploads, how
+    keys = [key, *alt_keys, *(u.key for u in uploads), page_key(ep)] + ([chapters_key(ep)] if chapters else [])
+    own, shared, master_key, fingerprint = prints
+    first = record.first_published if record and not record.removed else now.isoformat(timespec="seconds")
+    new_record = EpisodeRecord(guid=p.guid, slug=ep.slug, first_published=first, number=ep.number, season=ep.season,
+                               source_sha256=p.prints.source_sha256 if p.work is not Work.REUSE else record.source_sha256,
+                               fingerprint=fingerprint, media=media_record(media, key, alt_keys), own=own,
+                               shared=shared, master_key=master_key, keys=tuple(dict.fromkeys(keys)))
+    return BuiltEpisode(b, new_record, tuple(uploads), estimated)
 
 
-def estimate(settings: Settings, ep: Episode):
+def _media_key(ep: Episode, enc: Encoding) -> str:
+    """Media keys carry the file's hash: a changed file gets a new URL, so a
+    CDN may cache every media key for a year."""
+    return f"media/{ep.slug}-{enc.sha256[:10]}.{enc.path.suffix.lstrip('.')}"
+
+
+def _plan(settings: Settings, p: PlannedEpisode, arts: ArtCache, hashes: HashCache) -> MediaPlan:
+    return MediaPlan(fingerprint="", master_key=p.prints.master_key, source_sha256=p.prints.source_sha256)
+
+
+def _master(settings: Settings, p: PlannedEpisode, progress: Progress, masters: Masters, arts: ArtCache,
+            hashes: HashCache, store: Store) -> MasteredAudio:
+    """The master to tag: made (or taken from the cache) with the current
+    settings; for a retag, the one the episode was published with (from
+    the cache, else the published file itself: re-tagging replaces every
+    tag, so the result is the same as tagging the untagged master)."""
+    ep = p.episode
+    if p.work is Work.RETAG:
+        cached = cached_master(settings, p.record.master_key)
+        if cached is not None:
+            return cached
+        return published_master(settings, p.record, store)
+    step = progress.step(f"Mastering {ep.slug}", 1.0)
+    done = [0.0]
+
+    def advance(fraction: float) -> None:
+        step(max(0.0, fraction - done[0]))
+        done[0] = max(done[0], fraction)
+
+    mastered = masters.get(ep, _plan(settings, p, arts, hashes), advance)
+    advance(1.0)
+    return mastered
+
+
+def _check_chapters(ep: Episode, mastered: MasteredAudio) -> None:
+    """A chapter that starts after the end of the published audio would be
+    dropped from the file, the feed and the page without a word."""
+    for i, c in enumerate(ep.chapters, 1):
+        if c.start + mastered.offset >= mastered.duration:
+            raise NotesError(
+                f"chapter {i} ({c.title!r}) starts at {clock(c.start)}, after the end of the recording "
+                f"({clock(mastered.duration - mastered.offset)})", path=ep.notes_path, field="chapters",
+                fix="correct its start time (times are on the recording's own timeline) or remove it")
+
+
+def _estimate(settings: Settings, p: PlannedEpisode) -> tuple[MasteredAudio, str, list[str]]:
     """A dry run does not master: the media of a new or changed episode is
     shown with its size estimated from the recording's length and the
     bitrate (the real file differs by the trim and the tags)."""
+    if p.work is Work.RETAG:
+        return record_media(p.record.media)
     from .audio import probe
     from .ffmpeg import find_ffmpeg
 
-    a = settings.audio
+    ep, a = p.episode, settings.audio
     media = estimated_media(settings, ep, probe(ep.audio_path, find_ffmpeg(a.ffmpeg)).duration)
-    key = f"media/{ep.slug}-{PENDING}.{a.format}"
-    alt_keys = [f"media/{ep.slug}-{PENDING}.{f}" for f in a.alternates]
-    uploads = {}
-    for k, enc in zip([key, *alt_keys], (media.main, *media.alternates)):
-        content_type, cache_control = headers_for(k)
-        uploads[k] = Upload(key=k, source=ep.audio_path, sha256=PENDING, size=enc.size, content_type=content_type,
-                            cache_control=cache_control)
-    return media, key, alt_keys, uploads
-
-
+    return media, f"media/{ep.slug}-(new).{a.format}", [f"media/{ep.slug}-(new).{f}" for f in a.alternates]
 
 
 def estimated_media(settings: Settings, ep: Episode, duration: float) -> MasteredAudio:
@@ -226,7 +258,7 @@ def estimated_media(settings: Settings, ep: Episode, duration: float) -> Mastere
 
     def encoding(fmt: str) -> Encoding:
         size = max(1, round(duration * a.bitrate * 1000 / 8))
-        return Encoding(path=ep.audio_path, format=fmt, mime=headers_for(f"x.{fmt}")[0], size=size, sha256=PENDING,
+        return Encoding(path=ep.audio_path, format=fmt, mime=headers_for(f"x.{fmt}")[0], size=size, sha256="",
                         bitrate=a.bitrate)
 
     return MasteredAudio(main=encoding(a.format), duration=duration, channels=1, sample_rate=a.sample_rate,

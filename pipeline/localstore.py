@@ -8,31 +8,28 @@ previews it over HTTP. It keeps the same promises as S3Store:
   never sees half a file;
 * the published-state object is replaced only if it still holds what the
   caller read (compare-and-swap under an ``flock`` on the folder);
-* the publish lock is a file created with ``O_CREAT | O_EXCL``: exactly one
-  process can create it.
+* the publish lease (``pipeline/lease.py``) is created with the same
+  compare-and-swap, so exactly one process can take it;
+* nothing is ever written or read through a symbolic link: a link inside
+  the folder that points elsewhere is refused, so a published tree can
+  never be used to overwrite a file outside it;
+* a temp file names the process that made it, so the next run removes the
+  ones whose process died (kill -9, a power cut) and leaves a live run's.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from pipeline.errors import StoreError
-from pipeline.storage import (
-    LockRecord,
-    ObjectInfo,
-    Upload,
-    headers_for,
-    lock_held_error,
-    new_lock_record,
-    sha256_of,
-    state_changed_error,
-    validate_key,
-)
+from pipeline.leftovers import is_stale, temp_prefix
+from pipeline.storage import ObjectInfo, Stamp, Upload, headers_for, sha256_of, state_changed_error, validate_key
 
 _TEMP_PREFIX = ".castline-tmp-"
 _CHUNK = 1024 * 1024
@@ -41,10 +38,9 @@ _CHUNK = 1024 * 1024
 class LocalStore:
     """A folder that holds the published tree; keys are relative paths."""
 
-    def __init__(self, root: Path, *, name: str | None = None, lock_ttl: float = 3600.0) -> None:
+    def __init__(self, root: Path, *, name: str | None = None) -> None:
         self.root = Path(root)
         self.name = name or f"{self.root}/"
-        self.lock_ttl = lock_ttl
 
     # -- reading ---------------------------------------------------------
 
@@ -71,17 +67,36 @@ class LocalStore:
             return None
         sha = sha256_of(path)
         content_type, cache_control = headers_for(key)
-        return ObjectInfo(key, path.stat().st_size, content_type, cache_control, sha, sha)
+        st = path.stat()
+        return ObjectInfo(key, st.st_size, content_type, cache_control, sha, sha, st.st_mtime)
 
     def list_keys(self) -> list[str]:
         """Every object key under the folder (state and lock included)."""
-        if not self.root.is_dir():
-            return []
-        keys = []
-        for path in self.root.rglob("*"):
-            if path.is_file() and not path.name.startswith(_TEMP_PREFIX):
-                keys.append(path.relative_to(self.root).as_posix())
-        return sorted(keys)
+        return sorted(self.listing())
+
+    def listing(self) -> dict[str, Stamp]:
+        """key -> (size, mtime/inode token) of every file, from one walk of
+        stat calls: nothing is read. Temp files and links are not objects."""
+        out: dict[str, Stamp] = {}
+        for path, st in self._walk():
+            if not path.name.startswith(_TEMP_PREFIX):
+                out[path.relative_to(self.root).as_posix()] = Stamp(st.st_size, f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+        return out
+
+    def clean_leftovers(self) -> int:
+        """Remove the temp files of runs whose process is gone. Returns how many."""
+        removed = 0
+        for path, _ in self._walk():
+            if path.name.startswith(_TEMP_PREFIX) and is_stale(path.name[len(_TEMP_PREFIX):], path):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    def download(self, key: str, dest: Path) -> None:
+        try:
+            shutil.copyfile(self._path(key), dest)
+        except OSError as err:
+            raise self._error(f"cannot read: {err.strerror}", key) from None
 
     # -- writing ---------------------------------------------------------
 
@@ -100,11 +115,16 @@ class LocalStore:
         size; without it the file on disk is hashed and compared.
         """
         todo = [u for u in uploads if self._differs(u, known)]
-        for upload in todo:
+        self.put(todo, verify=verify, on_bytes=on_bytes)
+        return [u.key for u in todo]
+
+    def put(self, uploads: Sequence[Upload], *, verify: bool = False,
+            on_bytes: Callable[[int], None] | None = None) -> None:
+        """Write every upload given (the caller decided they differ)."""
+        for upload in uploads:
             self._write(upload, on_bytes)
             if verify:
                 self._verify(upload)
-        return [u.key for u in todo]
 
     def delete_many(self, keys: Sequence[str]) -> None:
         """Remove objects (missing ones are fine) and folders left empty."""
@@ -134,34 +154,36 @@ class LocalStore:
             self._atomic_write(path, key, [data], durable=True)
         return sha256_of(data)
 
-    @contextmanager
-    def lock(self, key: str, owner: str) -> Iterator[None]:
-        """Hold the publish lock file for the duration of the block."""
-        path = self._path(key)
-        mine = new_lock_record(owner, self.lock_ttl)
-        with self._folder_lock():
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                held = LockRecord.from_bytes(self.get(key))
-                if held is None or not held.expired():
-                    raise lock_held_error(self.name, key, held) from None
-                self._atomic_write(path, key, [mine.to_bytes()], durable=True)
-            else:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(mine.to_bytes())
-        try:
-            yield
-        finally:
-            with self._folder_lock():
-                if LockRecord.from_bytes(self.get(key)) == mine:
-                    path.unlink(missing_ok=True)
-
     # -- helpers ---------------------------------------------------------
 
     def _path(self, key: str) -> Path:
-        return self.root / validate_key(key, self.name)
+        """The file of ``key``; refused when a link on the way (or the file
+        itself) would lead out of the folder."""
+        path = self.root / validate_key(key, self.name)
+        root = self.root.resolve()
+        parent = path.parent.resolve()
+        if path.is_symlink() or (parent != root and root not in parent.parents):
+            raise StoreError("is a symbolic link; castline never writes or reads through links in the store",
+                             path=self.name, field=key, fix=f"remove the link {path} (the next publish writes a real file)")
+        return path
+
+    def _walk(self) -> Iterator[tuple[Path, os.stat_result]]:
+        """Every regular file below the folder with its stat; links are not
+        followed (and not listed)."""
+        if not self.root.is_dir():
+            return
+        stack = [self.root]
+        while stack:
+            folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    yield Path(entry.path), entry.stat(follow_symlinks=False)
 
     def _error(self, message: str, key: str | None = None) -> StoreError:
         return StoreError(
@@ -205,7 +227,7 @@ class LocalStore:
         tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX + temp_prefix())
             with os.fdopen(fd, "wb") as handle:
                 for chunk in chunks:
                     handle.write(chunk)

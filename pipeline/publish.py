@@ -2,37 +2,43 @@
 
 Read it as a recipe::
 
-    episodes   = ingest(show folder)               every problem found at once
-    state      = the store's published state       GUIDs, hashes, media
-    plan       = due episodes, each matched to its GUID and classified
-    built      = master + tag what changed          (cache: nothing twice)
-    objects    = feed, pages, chapters, transcripts, art, media
-    upload     media and art (verified) -> pages and sidecars -> feed -> state
+    state, listing = what was published, and what the store holds now
+    episodes       = ingest(show folder)                 every problem found at once
+    plan           = each episode's state and work        (pipeline/plan.py)
+    built          = master + tag what changed            (cache: nothing twice)
+    objects        = feed, pages, chapters, transcripts, art, media
+    uploads        = what the store lacks or holds wrong  (pipeline/sync.py)
+    under a lease: media and art (verified) -> pages and sidecars -> feed -> state -> prune
 
-The feed is replaced only after everything it points at is in the store and
-verified, and the state only after the feed: a failure at any step leaves
-the previously published show as it was, and the next run finishes the work.
+Any problem in the show stops the publish before the store changes (exit 1,
+naming every problem); ``--skip-broken`` publishes what is ready and keeps
+broken or missing published episodes as they were. The feed is replaced
+only after everything it points at is in the store, and the state only
+after the feed: a failure at any step leaves the published show whole, and
+the next ordinary run finishes the work.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import feeds
 
-from .build import HashCache, media_plan, record_media
+from .build import HashCache, clean_cache, record_media
+from .carry import carry_items
 from .check import feed_rules  # the same wording as castline check
-from .episodes import MASTER_WORKERS, PENDING, ArtCache, Masters, Progress, Quiet, build_episode, plan_episode, tag_info
+from .episodes import MASTER_WORKERS, ArtCache, BuiltEpisode, Masters, Progress, Quiet, build_episode
 from .errors import CastlineError, Problems, StateError
 from .ingest import ingest
+from .lease import Lease
 from .model import Episode, Settings
+from .plan import EpisodeState, Held, Options, Plan, PlannedEpisode, Work, plan_publish
 from .render import FEED_KEY, Built, feed_channel, feed_item, iter_all, notes_html
-from .state import LOCK_KEY, STATE_KEY, EpisodeRecord, State, dump_state, match_episodes, parse_state, with_published
-from .storage import Store, Upload, make_upload, open_store
+from .state import STATE_KEY, EpisodeRecord, State, dump_state, parse_state
+from .storage import Stamp, Store, Upload, make_upload, open_store
+from .sync import differs, phase, prunable, recorded_objects
 
 
 @dataclass(frozen=True)
@@ -43,14 +49,25 @@ class EpisodeStatus:
     title: str
     number: int | None
     season: int | None
-    date: datetime
-    state: str  # draft, scheduled, skipped, new, changed, published, failed
+    date: datetime | None
+    state: EpisodeState
     guid: str | None = None
     duration: float | None = None
     url: str | None = None
     loudness_in: float | None = None
     loudness_out: float | None = None
     true_peak_out: float | None = None
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    only: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    dry_run: bool = False
+    prune: bool = False
+    skip_broken: bool = False
+    retag_all: bool = False
+    remaster_all: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,155 +86,253 @@ class Report:
     dry_run: bool
     local_dir: Path | None = None  # the folder of a local store
     estimated: tuple[str, ...] = ()  # dry run: media keys whose size is estimated (not mastered yet)
+    repaired: tuple[str, ...] = ()  # objects the store had lost or held wrong, uploaded again
+    stale_tags: int = 0  # published episodes with tags older than a show-wide change (--retag-all)
+    stale_masters: int = 0  # ... with masters older than an [audio] change (--remaster-all)
 
     @property
     def upload_bytes(self) -> int:
         return sum(size for _, size in self.uploads)
 
 
-def publish(settings: Settings, *, only: tuple[str, ...] = (), dry_run: bool = False, prune: bool = False,
-            now: datetime | None = None, progress: Progress | None = None, store: Store | None = None) -> Report:
+def publish(settings: Settings, *, options: PublishOptions = PublishOptions(), now: datetime | None = None,
+            progress: Progress | None = None, store: Store | None = None) -> Report:
     """Publish the show: the recipe in the module docstring."""
     try:
-        return _publish(settings, only=only, dry_run=dry_run, prune=prune, now=now or datetime.now(timezone.utc),
-                        progress=progress or Quiet(), store=store)
+        return _publish(settings, options, now or datetime.now(timezone.utc), progress or Quiet(),
+                        store or open_store(settings.storage, settings.root))
     except CastlineError as exc:
         raise exc.relative_to(settings.root) from None
 
 
-def _publish(settings: Settings, *, only: tuple[str, ...], dry_run: bool, prune: bool, now: datetime,
-             progress: Progress, store: Store | None) -> Report:
-    found = ingest(settings)
-    arts = ArtCache(settings)
-    show_art = arts.prepare(settings.show.image)
-    store = store or open_store(settings.storage, settings.root)
+def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: Progress, store: Store) -> Report:
     store.check()
-    state, data, podcast_guid = _published_state(settings, store)
-    if found.problems and _lost_published(state, found.episodes):
-        raise Problems(list(found.problems))  # a published episode no longer reads: change nothing at all
-
-    problems: list[CastlineError] = list(found.problems)
-    statuses: list[EpisodeStatus] = []
-    due: list[Episode] = []
-    for ep in found.episodes:
-        held = "draft" if ep.draft else "scheduled" if ep.date > now else None
-        if held:
-            statuses.append(_status(ep, held))
-        elif only and ep.slug not in only and not _published(state, ep):
-            statuses.append(_status(ep, "skipped"))
-        else:
-            due.append(ep)
-
+    clean_cache(settings.root)
+    state, state_bytes, podcast_guid = _published_state(settings, store)
+    listing = store.listing()
+    found = ingest(settings)
     hashes = HashCache(settings.root)
-    matches, guid_problems = match_episodes(due, state, podcast_guid,
-                                            {ep.slug: hashes.sha256(ep.audio_path) for ep in due})
-    if guid_problems:
-        raise guid_problems[0]
-    built: list[Built] = []
-    records: list[EpisodeRecord] = []
-    objects: dict[str, Upload] = {}
-    estimated: list[str] = []
-    with Masters(settings, workers=0 if dry_run else MASTER_WORKERS) as masters:
-        jobs = [(m, plan_episode(settings, m, podcast_guid, hashes, arts, bool(only) and m.episode.slug not in only))
-                for m in matches]
-        for m, job in jobs:
-            if job.needs_master and not dry_run:
-                masters.start(m.episode, job.plan)
-        for m, job in jobs:
-            ep = m.episode
-            try:
-                b, record, episode_objects, how = build_episode(settings, m, job, now, progress, masters=masters,
-                                                                 dry_run=dry_run, arts=arts, hashes=hashes)
-            except CastlineError as exc:
-                if m.record is not None:
-                    raise  # a published episode broke: change nothing at all
-                problems.append(exc.relative_to(settings.root))
-                statuses.append(_status(ep, "failed"))
-                continue
-            built.append(b)
-            records.append(record)
-            objects.update(episode_objects)
-            if b.media.main.sha256 == PENDING:
-                estimated.append(b.media_key)
-            url = settings.show.base_url + f"episodes/{ep.slug}.html"
-            statuses.append(_status(ep, how, m.guid, b, url))
+    plan = plan_publish(settings, found.episodes, _present_slugs(settings, found.episodes), state, podcast_guid,
+                        hashes, listing, now, Options(opts.only, opts.remove, opts.retag_all, opts.remaster_all))
+    problems = [*found.problems, *plan.problems]
+    _stop_unless_skipping(problems, opts)
+    arts = ArtCache(settings)
+    built, failed = _build_all(settings, plan, now, progress, arts, hashes, store, opts.dry_run)
     hashes.save()
+    problems += [e for e, _ in failed]
+    _stop_unless_skipping(problems, opts)
 
+    show_art = arts.prepare(settings.show.image)
     show_art_key = f"art/{show_art.name}"
-    objects[show_art_key] = make_upload(show_art_key, show_art.path, show_art.sha256)
-    notes = notes_html(settings, built)
-    warnings = _feed_warnings(settings, built, notes, podcast_guid, show_art_key)
-    for key, data_ in iter_all(settings, built, notes, podcast_guid=podcast_guid, show_art_key=show_art_key):
-        upload = make_upload(key, data_)
-        # keep the bytes only of what must be uploaded: memory stays flat as the show grows
-        objects[key] = upload if state.objects.get(key) != upload.sha256 else replace(upload, source=b"")
-
-    known = dict(state.objects)
-    changed = [u for u in objects.values() if known.get(u.key) != u.sha256]
-    for u in [u for u in changed if _phase(u) == 0 and u.key not in known and u.sha256 != PENDING]:
-        info = store.head(u.key)  # left by a publish that stopped before its state was written
-        if info is not None and info.sha256 == u.sha256 and info.size == u.size:
-            known[u.key] = u.sha256
-            changed.remove(u)
-    deletes = tuple(sorted(k for k in known if k not in objects)) if prune else ()
-    report = Report(
-        store=store.name, feed_url=settings.feed_url, site_url=settings.show.base_url,
-        episodes=tuple(sorted(statuses, key=lambda s: (s.date, s.slug))),
-        uploads=tuple((u.key, u.size) for u in sorted(changed, key=_phase)), unchanged=len(objects) - len(changed),
-        deletes=deletes, problems=tuple(problems), warnings=tuple(warnings), dry_run=dry_run,
-        local_dir=getattr(store, "root", None), estimated=tuple(estimated),
-    )
-    if dry_run:
+    kept = [*plan.kept, *(p.record for _, p in failed if p.record is not None and not p.record.removed)]
+    wanted, uploads, warnings = _objects(settings, state, listing, store, built, kept, show_art, podcast_guid)
+    used = {k for r in _records_after(state, plan, built, kept, now) if not r.removed for k in _keys(r)}
+    deletes = prunable(state, listing, wanted, used) if opts.prune else ()
+    report = _report(settings, store, plan, built, failed, uploads, len(wanted) - len(uploads), deletes,
+                     problems, [*plan.warnings, *warnings], state, listing, opts.dry_run)
+    if opts.dry_run:
         return report
-    published = {u.key: u.sha256 for u in objects.values()}
-    if not prune:
-        published = {**{k: v for k, v in known.items() if k not in published}, **published}
-    new_state = dump_state(with_published(state, records, published, podcast_guid, settings.feed_url))
-    if not changed and not deletes and new_state == data:
-        return report  # nothing new: no lock, no write, nothing touched
+    new_state = _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, listing, deletes)
+    if not uploads and not deletes and dump_state(new_state) == state_bytes:
+        return report  # nothing new: no lease, no write, nothing touched
 
-    with store.lock(LOCK_KEY, _owner()):
-        _, etag = store.read_state(STATE_KEY)
-        if etag != state.etag:
+    with Lease(store) as lease:
+        store.clean_leftovers()  # unfinished multipart uploads of a killed run
+        if store.read_state(STATE_KEY)[1] != state.etag:
             raise StateError("another publish changed the show while this one was building",
                              path=f"{store.name}{STATE_KEY}", fix="run castline publish again")
-        phases = [[u for u in changed if _phase(u) == n] for n in range(3)]
-        advance = progress.step("Uploading", sum(u.size for u in changed))
-        store.put_many(phases[0], known=known, verify=True, on_bytes=advance)  # media and art
-        store.put_many(phases[1], known=known, on_bytes=advance)  # pages, chapters, transcripts
-        store.put_many(phases[2], known=known, on_bytes=advance)  # the feed, last
-        store.write_state(STATE_KEY, new_state, expected_etag=state.etag)
+        feed_keys = frozenset(k for k in wanted if k == FEED_KEY or k.startswith("feed-"))
+        advance = progress.step("Uploading", sum(u.size for u in uploads))
+        for n in range(3):
+            if n == 2:
+                lease.confirm()  # the feed and the state are replaced only by the lease holder
+            store.put([u for u in uploads if phase(u.key, feed_keys) == n], verify=n == 0, on_bytes=advance)
+        after = store.listing() if uploads else listing
+        new_state = _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, after, deletes)
+        store.write_state(STATE_KEY, dump_state(new_state), expected_etag=state.etag)
         if deletes:
             store.delete_many(list(deletes))
-    return report
+    return replace(report, warnings=(*lease.notices, *report.warnings))
 
 
-def status(settings: Settings, *, now: datetime | None = None, store: Store | None = None) -> tuple[EpisodeStatus, ...]:
-    """Each episode's state without mastering or uploading anything:
-    draft, scheduled, new (never published), changed (its media or notes
-    differ from what was published), published (as published)."""
+def _stop_unless_skipping(problems: list[CastlineError], opts: PublishOptions) -> None:
+    """One rule: any problem stops the publish before the store changes,
+    unless the host asked to publish what is ready (``--skip-broken``)."""
+    if problems and not opts.skip_broken:
+        raise problems[0] if len(problems) == 1 else Problems(problems)
+
+
+def _build_all(settings: Settings, plan: Plan, now: datetime, progress: Progress, arts: ArtCache,
+               hashes: HashCache, store: Store, dry_run: bool
+               ) -> tuple[list[BuiltEpisode], list[tuple[CastlineError, PlannedEpisode]]]:
+    """Master (two at a time) and tag the due episodes, in order."""
+    built, failed = [], []
+    with Masters(settings, workers=0 if dry_run else MASTER_WORKERS) as masters:
+        for p in plan.due:
+            if p.work is Work.BUILD and not dry_run:
+                masters.start(p.episode, _master_plan(p))
+        for p in plan.due:
+            try:
+                built.append(build_episode(settings, p, now, progress, masters=masters, dry_run=dry_run, arts=arts,
+                                           hashes=hashes, store=store))
+            except CastlineError as exc:
+                failed.append((exc.relative_to(settings.root), p))
+    return built, failed
+
+
+def _master_plan(p: PlannedEpisode):
+    from .build import MediaPlan
+
+    return MediaPlan(fingerprint="", master_key=p.prints.master_key, source_sha256=p.prints.source_sha256)
+
+
+def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store: Store, built: list[BuiltEpisode],
+             kept: list[EpisodeRecord], show_art, podcast_guid: str
+             ) -> tuple[dict[str, Upload], list[Upload], list[str]]:
+    """Every object the show wants in the store (``wanted``, bytes dropped
+    once known to be there: memory stays flat as the show grows) and those
+    the store lacks or holds wrong (``uploads``), in upload order."""
+    show_art_key = f"art/{show_art.name}"
+    bs = [b.built for b in built]
+    notes = notes_html(settings, bs)
+    warnings = _feed_warnings(settings, bs, notes, podcast_guid, show_art_key)
+    wanted: dict[str, Upload] = {}
+    todo: list[Upload] = []
+
+    def want(u: Upload) -> None:
+        if u.sha256 and differs(u, state, listing, store):
+            todo.append(u)
+            wanted[u.key] = u
+        else:
+            wanted[u.key] = replace(u, source=b"") if isinstance(u.source, bytes) else u
+
+    want(make_upload(show_art_key, show_art.path, show_art.sha256))
+    for b in built:
+        for u in b.uploads:
+            want(u)
+    for key, data in iter_all(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key):
+        if key == FEED_KEY and kept:
+            data, lost = carry_items(data, store.get(FEED_KEY), {r.guid for r in kept})
+            warnings += [f"the published episode with guid {g} is not in the feed the store holds; it stays out "
+                         "until its notes are fixed" for g in sorted(lost)]
+        want(make_upload(key, data))
+    feed_keys = frozenset(k for k in wanted if k == FEED_KEY or k.startswith("feed-"))
+    todo.sort(key=lambda u: phase(u.key, feed_keys))
+    return wanted, todo, warnings
+
+
+def _keys(r: EpisodeRecord) -> set[str]:
+    media = r.media or {}
+    keys = set(r.keys)
+    if media:
+        keys |= {media["main"]["key"], *(a["key"] for a in media.get("alternates", []))}
+    return keys
+
+
+def _records_after(state: State, plan: Plan, built: list[BuiltEpisode], kept: list[EpisodeRecord],
+                   now: datetime) -> list[EpisodeRecord]:
+    """Every record after this publish: built ones replaced, removals marked
+    (the record, and so the GUID, is kept for life), the rest as they were."""
+    records = state.by_guid()
+    stamp = now.isoformat(timespec="seconds")
+    for r in plan.removals:
+        records[r.guid] = replace(r, removed=stamp)
+    for b in built:
+        records[b.record.guid] = b.record
+    return list(records.values())
+
+
+def _state_after(state: State, plan: Plan, built: list[BuiltEpisode], kept: list[EpisodeRecord], now: datetime,
+                 podcast_guid: str, settings: Settings, wanted: dict[str, Upload], listing: dict[str, Stamp],
+                 deletes: tuple[str, ...]) -> State:
+    records = _records_after(state, plan, built, kept, now)
+    return replace(state, podcast_guid=podcast_guid, feed_url=settings.feed_url, episodes=tuple(records),
+                   objects=recorded_objects(state, wanted, listing, deletes))
+
+
+def status(settings: Settings, *, now: datetime | None = None, store: Store | None = None) -> StatusReport:
+    """Each episode's state without mastering or uploading anything (the
+    plan a publish would make; see pipeline/plan.py for the states)."""
     now = now or datetime.now(timezone.utc)
+    store = store or open_store(settings.storage, settings.root)
+    state, _, podcast_guid = _published_state(settings, store)
     found = ingest(settings)
-    state, _, podcast_guid = _published_state(settings, store or open_store(settings.storage, settings.root))
-    hashes, arts = HashCache(settings.root), ArtCache(settings)
-    due = [ep for ep in found.episodes if not ep.draft and ep.date <= now]
-    matches, _ = match_episodes(due, state, podcast_guid, {ep.slug: hashes.sha256(ep.audio_path) for ep in due})
-    out = [_status(ep, "draft" if ep.draft else "scheduled") for ep in found.episodes if ep not in due]
-    for m in matches:
-        ep, record = m.episode, m.record
-        url = settings.show.base_url + f"episodes/{ep.slug}.html"
-        if record is None or not record.media:
-            out.append(_status(ep, "new", m.guid, url=None))
-            continue
-        media, _, _ = record_media(record.media)
-        cover = arts.cover(ep.image or settings.show.image)
-        plan = media_plan(settings, ep, tag_info(settings, ep, m.guid, media.duration, cover, media.offset), hashes)
-        how = "published" if plan.fingerprint == record.fingerprint else "changed"
-        out.append(EpisodeStatus(slug=ep.slug, title=ep.title, number=ep.number, season=ep.season, date=ep.date,
-                                 state=how, guid=m.guid, duration=media.duration, url=url,
-                                 loudness_out=media.output_loudness.integrated if media.output_loudness else None))
+    hashes = HashCache(settings.root)
+    plan = plan_publish(settings, found.episodes, _present_slugs(settings, found.episodes), state, podcast_guid,
+                        hashes, store.listing(), now, Options())
     hashes.save()
-    return tuple(sorted(out, key=lambda s: (s.date, s.slug)))
+    rows = [_planned_status(settings, p) for p in plan.due] + [_held_status(h) for h in plan.held]
+    return StatusReport(tuple(sorted(rows, key=_order)), plan.stale_tags, plan.stale_masters,
+                        tuple(str(p) for p in (*found.problems, *plan.problems)))
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    episodes: tuple[EpisodeStatus, ...]
+    stale_tags: int
+    stale_masters: int
+    problems: tuple[str, ...]
+
+
+def _order(s: EpisodeStatus):
+    return (s.date.isoformat() if s.date else "", s.slug)
+
+
+def _planned_status(settings: Settings, p: PlannedEpisode) -> EpisodeStatus:
+    ep = p.episode
+    media = record_media(p.record.media)[0] if p.record and p.record.media else None
+    url = settings.show.base_url + f"episodes/{ep.slug}.html" if p.state is not EpisodeState.NEW else None
+    return EpisodeStatus(slug=ep.slug, title=ep.title, number=ep.number, season=ep.season, date=ep.date,
+                         state=p.state, guid=p.guid, duration=media.duration if media else None, url=url,
+                         loudness_out=media.output_loudness.integrated if media and media.output_loudness else None)
+
+
+def _held_status(h: Held) -> EpisodeStatus:
+    if h.episode is not None:
+        ep = h.episode
+        return EpisodeStatus(slug=ep.slug, title=ep.title, number=ep.number, season=ep.season, date=ep.date,
+                             state=h.state, guid=h.record.guid if h.record else None)
+    r = h.record
+    first = datetime.fromisoformat(r.first_published) if r.first_published else None
+    return EpisodeStatus(slug=r.slug, title=r.slug, number=r.number, season=r.season, date=first, state=h.state,
+                         guid=r.guid)
+
+
+def _report(settings: Settings, store: Store, plan: Plan, built: list[BuiltEpisode],
+            failed: list[tuple[CastlineError, PlannedEpisode]], uploads: list[Upload], unchanged: int,
+            deletes: tuple[str, ...], problems: list[CastlineError], warnings: list[str], state: State,
+            listing: dict[str, Stamp], dry_run: bool) -> Report:
+    rows = [_held_status(h) for h in plan.held]
+    for b in built:
+        rows.append(_built_status(settings, b, next(p for p in plan.due if p.guid == b.built.guid)))
+    for _, p in failed:
+        rows.append(replace(_planned_status(settings, p), state=EpisodeState.KEPT if p.record and not p.record.removed
+                            else EpisodeState.FAILED))
+    repaired = tuple(u.key for u in uploads if u.key in state.objects and state.objects[u.key].sha256 == u.sha256)
+    return Report(
+        store=store.name, feed_url=settings.feed_url, site_url=settings.show.base_url,
+        episodes=tuple(sorted(rows, key=_order)), uploads=tuple((u.key, u.size) for u in uploads),
+        unchanged=unchanged, deletes=deletes, problems=tuple(problems), warnings=tuple(warnings), dry_run=dry_run,
+        local_dir=getattr(store, "root", None), estimated=tuple(b.built.media_key for b in built if b.estimated),
+        repaired=repaired, stale_tags=plan.stale_tags, stale_masters=plan.stale_masters)
+
+
+def _built_status(settings: Settings, b: BuiltEpisode, p: PlannedEpisode) -> EpisodeStatus:
+    ep, media = b.built.episode, b.built.media
+    loud_in, loud_out = media.input_loudness, media.output_loudness
+    return EpisodeStatus(
+        slug=ep.slug, title=ep.title, number=ep.number, season=ep.season, date=ep.date, state=p.state, guid=p.guid,
+        duration=media.duration, url=settings.show.base_url + f"episodes/{ep.slug}.html",
+        loudness_in=loud_in.integrated if loud_in else None, loudness_out=loud_out.integrated if loud_out else None,
+        true_peak_out=loud_out.true_peak if loud_out else None)
+
+
+def _present_slugs(settings: Settings, episodes: tuple[Episode, ...]) -> set[str]:
+    """Every notes file's slug, broken ones too: an episode whose notes do
+    not read is still there (its problem is reported), not removed."""
+    folder = settings.root / "show_notes"
+    stems = {p.stem for p in folder.glob("*.md")} if folder.is_dir() else set()
+    return stems | {ep.slug for ep in episodes}
 
 
 def _published_state(settings: Settings, store: Store) -> tuple[State, bytes | None, str]:
@@ -227,31 +342,6 @@ def _published_state(settings: Settings, store: Store) -> tuple[State, bytes | N
     data, etag = store.read_state(STATE_KEY)
     state = parse_state(data, etag, f"{store.name}{STATE_KEY}")
     return state, data, state.podcast_guid or settings.show.podcast_guid or feeds.podcast_guid(settings.feed_url)
-
-
-def _phase(u: Upload) -> int:
-    if u.key == FEED_KEY:
-        return 2
-    return 0 if u.key.startswith(("media/", "art/")) else 1
-
-
-def _published(state: State, ep: Episode) -> bool:
-    return any(r.slug == ep.slug or (ep.number is not None and (r.season, r.number) == (ep.season, ep.number))
-               for r in state.episodes)
-
-
-def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _status(ep: Episode, how: str, guid: str | None = None, b: Built | None = None, url: str | None = None) -> EpisodeStatus:
-    loud_in = b.media.input_loudness if b else None
-    loud_out = b.media.output_loudness if b else None
-    return EpisodeStatus(
-        slug=ep.slug, title=ep.title, number=ep.number, season=ep.season, date=ep.date, state=how, guid=guid,
-        duration=b.media.duration if b else None, url=url,
-        loudness_in=loud_in.integrated if loud_in else None, loudness_out=loud_out.integrated if loud_out else None,
-        true_peak_out=loud_out.true_peak if loud_out else None)
 
 
 def _feed_warnings(settings: Settings, built: list[Built], notes: dict[str, str], podcast_guid: str,
@@ -267,15 +357,3 @@ def _feed_warnings(settings: Settings, built: list[Built], notes: dict[str, str]
     if errors:
         raise errors[0] if len(errors) == 1 else Problems(errors)
     return [str(r.error) for r in rules]
-
-
-def _lost_published(state: State, episodes: tuple[Episode, ...]) -> bool:
-    """True when a published episode is not among the episodes that read
-    cleanly: its notes or recording broke (or it was removed while another
-    file is broken). Publishing then would drop it from the feed, so the
-    publish changes nothing until the problem is fixed."""
-    slugs = {ep.slug for ep in episodes}
-    guids = {ep.guid for ep in episodes if ep.guid}
-    numbers = {(ep.season, ep.number) for ep in episodes if ep.number is not None}
-    return any(r.slug not in slugs and r.guid not in guids and (r.number is None or (r.season, r.number) not in numbers)
-               for r in state.episodes)

@@ -26,9 +26,8 @@ import io
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import boto3
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
@@ -36,18 +35,9 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from s3transfer.subscribers import BaseSubscriber
 
-from pipeline.errors import ConfigError, StateError, StoreError
+from pipeline.errors import ConfigError, StoreError
 from pipeline.s3errors import is_missing, is_precondition_failed, translate
-from pipeline.storage import (
-    STATE_CACHE,
-    LockRecord,
-    ObjectInfo,
-    Upload,
-    lock_held_error,
-    new_lock_record,
-    state_changed_error,
-    validate_key,
-)
+from pipeline.storage import STATE_CACHE, ObjectInfo, Stamp, Upload, state_changed_error, validate_key
 
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _MB = 1024 * 1024
@@ -90,14 +80,12 @@ class S3Store:
         multipart_threshold_mb: int = 16,
         max_concurrency: int = 4,
         max_attempts: int = 5,
-        lock_ttl: float = 3600.0,
         session: boto3.session.Session | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.name = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self.endpoint_url = endpoint_url
-        self.lock_ttl = lock_ttl
         self.max_concurrency = max_concurrency
         session = session or boto3.session.Session()
         region = region or session.region_name or ("us-east-1" if endpoint_url else None)
@@ -117,6 +105,7 @@ class S3Store:
             return session.client("s3", endpoint_url=endpoint_url, region_name=region, config=config)
 
         self._client = client(max_attempts, max(10, max_concurrency * 3))
+        self._client.meta.events.register("before-send.s3.PutObject", _close_after_conditional_put)
         self._probe = client(1, 2)  # check(): fail fast, no retries
         self._transfer = TransferConfig(
             multipart_threshold=multipart_threshold_mb * _MB,
@@ -159,11 +148,57 @@ class S3Store:
             cache_control=answer.get("CacheControl"),
             sha256=answer.get("Metadata", {}).get("sha256"),
             etag=answer.get("ETag"),
+            modified=answer["LastModified"].timestamp() if answer.get("LastModified") else None,
         )
 
     def list_keys(self) -> list[str]:
         """Every key under the prefix (state and lock included)."""
         return sorted(self._sizes())
+
+    def listing(self) -> dict[str, Stamp]:
+        """key -> (size, ETag) of every object under the prefix: one LIST
+        request per 1000 keys, no object read."""
+        start = self._full("")
+        out: dict[str, Stamp] = {}
+        try:
+            for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+                for item in page.get("Contents", []):
+                    out[item["Key"][len(start):]] = Stamp(item["Size"], str(item.get("ETag", "")).strip('"'))
+        except (ClientError, BotoCoreError) as err:
+            raise self._error(err, None, "list") from None
+        return out
+
+    def put(self, uploads: Sequence[Upload], *, verify: bool = False,
+            on_bytes: Callable[[int], None] | None = None) -> None:
+        """Upload every object given (the caller decided they differ)."""
+        for upload in uploads:
+            validate_key(upload.key, self.name)
+        if uploads:
+            self._upload(uploads, on_bytes)
+            if verify:
+                self._parallel(self._verify, uploads)
+
+    def download(self, key: str, dest: Path) -> None:
+        try:
+            self._client.download_file(self.bucket, self._full(validate_key(key, self.name)), str(dest))
+        except (ClientError, BotoCoreError) as err:
+            raise self._error(err, key, "read") from None
+
+    def clean_leftovers(self) -> int:
+        """Abort the multipart uploads under the prefix that a killed run
+        left unfinished (S3 keeps, and bills, their parts until aborted).
+        Called only while this run holds the publish lease, so no live
+        upload of this show can be among them. Returns how many."""
+        start = self._full("")
+        aborted = 0
+        try:
+            for page in self._client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=start):
+                for item in page.get("Uploads", []):
+                    self._client.abort_multipart_upload(Bucket=self.bucket, Key=item["Key"], UploadId=item["UploadId"])
+                    aborted += 1
+        except (ClientError, BotoCoreError) as err:
+            raise self._error(err, None, "abort unfinished uploads") from None
+        return aborted
 
     # -- writing ---------------------------------------------------------
 
@@ -223,33 +258,6 @@ class S3Store:
                 raise state_changed_error(self.name, key) from None
             raise self._error(err, key, "write") from None
         return answer["ETag"]
-
-    @contextmanager
-    def lock(self, key: str, owner: str) -> Iterator[None]:
-        """A lock object created with If-None-Match: *; one left by a crash
-        is taken over after it expires, with If-Match on its ETag so only
-        one taker wins; read back to make sure it is ours."""
-        mine = new_lock_record(owner, self.lock_ttl)
-        try:
-            self.write_state(key, mine.to_bytes(), expected_etag=None)
-        except StateError:
-            data, etag = self._get(key)
-            held = LockRecord.from_bytes(data)
-            if data is not None and (held is None or not held.expired()):
-                raise lock_held_error(self.name, key, held) from None
-            try:
-                self.write_state(key, mine.to_bytes(), expected_etag=etag)
-            except StateError:
-                raise lock_held_error(self.name, key, LockRecord.from_bytes(self.get(key))) from None
-        current = LockRecord.from_bytes(self.get(key))
-        if current != mine:
-            raise lock_held_error(self.name, key, current)
-        try:
-            yield
-        finally:
-            data, etag = self._get(key)
-            if LockRecord.from_bytes(data) == mine:
-                self.delete_many([key])
 
     # -- helpers ---------------------------------------------------------
 
@@ -340,6 +348,15 @@ class S3Store:
     def _parallel(self, fn, items):
         with ThreadPoolExecutor(max_workers=max(1, self.max_concurrency)) as pool:
             return list(pool.map(fn, items))
+
+
+def _close_after_conditional_put(request, **kwargs) -> None:
+    """A conditional PUT (state, lease) that the server refuses with 412 may
+    answer before reading the body; some servers (SeaweedFS) then leave the
+    kept-alive connection unusable and the next request waits for its read
+    timeout. These writes are rare and small: each gets its own connection."""
+    if "If-Match" in request.headers or "If-None-Match" in request.headers:
+        request.headers["Connection"] = "close"
 
 
 class _Progress(BaseSubscriber):

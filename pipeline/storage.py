@@ -24,15 +24,11 @@ Rules every store keeps:
 from __future__ import annotations
 
 import hashlib
-import json
 import mimetypes
 import re
-import time
-import uuid
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager, Mapping, Protocol, Sequence
+from typing import Callable, Mapping, Protocol, Sequence
 
 from pipeline.errors import ConfigError, StateError, StoreError
 from pipeline.model import StorageSettings
@@ -76,6 +72,19 @@ class ObjectInfo:
     cache_control: str | None
     sha256: str | None  # stored x-amz-meta-sha256, or the file's hash
     etag: str | None
+    modified: float | None = None  # unix seconds
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What one LIST (or one stat) says about an object, cheaply: its size and
+    a token that changes whenever the object is written again (S3: the ETag;
+    a folder: size, mtime and inode). The published state records the stamp
+    each object had after castline wrote it, so a later publish can tell,
+    without reading any object, that the store still holds what it wrote."""
+
+    size: int
+    token: str
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,11 @@ class Store(Protocol):
     def check(self) -> None: ...
     def get(self, key: str) -> bytes | None: ...
     def head(self, key: str) -> ObjectInfo | None: ...
+    def listing(self) -> dict[str, Stamp]: ...
+    def put(self, uploads: Sequence[Upload], *, verify: bool = False,
+            on_bytes: Callable[[int], None] | None = None) -> None: ...
+    def download(self, key: str, dest: Path) -> None: ...
+    def clean_leftovers(self) -> int: ...
     def put_many(
         self,
         uploads: Sequence[Upload],
@@ -114,7 +128,6 @@ class Store(Protocol):
     def list_keys(self) -> list[str]: ...
     def write_state(self, key: str, data: bytes, *, expected_etag: str | None) -> str: ...
     def read_state(self, key: str) -> tuple[bytes | None, str | None]: ...
-    def lock(self, key: str, owner: str) -> ContextManager[None]: ...
 
 
 def validate_key(key: str, store: str | None = None) -> str:
@@ -248,53 +261,6 @@ def _check_s3_settings(settings: StorageSettings, config: Path) -> None:
             field="storage.max_concurrency",
             fix="use a number from 1 to 64 (4 is the default)",
         )
-
-
-@dataclass(frozen=True)
-class LockRecord:
-    """The body of a publish lock object: who holds it, since and until when.
-
-    A lock outlives a crashed publish only until ``expires``; after that the
-    next publish may take it over (atomically, so only one of them wins).
-    """
-
-    owner: str
-    token: str  # unique per acquisition, so two runs with one owner differ
-    since: float  # unix seconds
-    expires: float
-
-    def to_bytes(self) -> bytes:
-        return json.dumps(asdict(self), sort_keys=True).encode()
-
-    @classmethod
-    def from_bytes(cls, data: bytes | None) -> LockRecord | None:
-        try:
-            raw = json.loads(data or b"")
-            return cls(str(raw["owner"]), str(raw["token"]), float(raw["since"]), float(raw["expires"]))
-        except (ValueError, KeyError, TypeError):
-            return None  # unreadable lock: treated as held, never silently taken
-
-    def expired(self, now: float | None = None) -> bool:
-        return (time.time() if now is None else now) >= self.expires
-
-
-def new_lock_record(owner: str, ttl: float) -> LockRecord:
-    now = time.time()
-    return LockRecord(owner=owner, token=uuid.uuid4().hex, since=now, expires=now + ttl)
-
-
-def lock_held_error(store: str, key: str, held: LockRecord | None) -> StateError:
-    """The one message a host sees when another publish holds the lock."""
-    if held is None:
-        who = "an unreadable owner"
-    else:
-        since = datetime.fromtimestamp(held.since, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-        who = f"{held.owner} since {since}"
-    return StateError(
-        f"another publish of this show is running (lock {key} held by {who})",
-        path=store,
-        fix=f"wait for it to finish, or delete {key} if it crashed",
-    )
 
 
 def state_changed_error(store: str, key: str) -> StateError:

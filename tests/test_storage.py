@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError, StateError, StoreError
+from pipeline.lease import Lease
 from pipeline.localstore import LocalStore
 from pipeline.model import StorageSettings
 from pipeline.storage import (
     IMMUTABLE_CACHE,
     SHORT_CACHE,
-    LockRecord,
     headers_for,
     make_upload,
     open_store,
@@ -246,27 +246,6 @@ def test_local_racing_state_writers_exactly_one_wins(tmp_path):
     assert_one_racing_writer_wins(LocalStore(tmp_path / "public"), 8)
 
 
-def test_local_lock_excludes_a_second_publish_and_is_released(tmp_path):
-    store = LocalStore(tmp_path / "public")
-    with store.lock(".castline/lock", "alice@laptop"):
-        with pytest.raises(StateError) as err:
-            with store.lock(".castline/lock", "bob@ci"):
-                pass
-        message = str(err.value)
-        assert "another publish of this show is running (lock .castline/lock held by alice@laptop since" in message
-        assert "delete .castline/lock if it crashed" in message and "\n" not in message
-    assert store.get(".castline/lock") is None
-    with store.lock(".castline/lock", "bob@ci"):
-        assert LockRecord.from_bytes(store.get(".castline/lock")).owner == "bob@ci"
-
-
-def test_local_lock_left_by_a_crash_expires(tmp_path):
-    store = LocalStore(tmp_path / "public", lock_ttl=0.0)
-    crashed = store.lock(".castline/lock", "crashed")
-    crashed.__enter__()  # never exited: the process died
-    with store.lock(".castline/lock", "next"):
-        assert LockRecord.from_bytes(store.get(".castline/lock")).owner == "next"
-    assert store.get(".castline/lock") is None
 
 
 # -- S3Store against a real SeaweedFS ------------------------------------------
@@ -443,7 +422,7 @@ def test_s3_missing_bucket_gives_one_clear_line_and_creates_nothing(s3_env, tmp_
         store.put_many([make_upload("feed.xml", b"<rss/>")])
     _assert_one_line(err.value, store, "does not exist")
     with pytest.raises(StoreError) as err:
-        with store.lock(".castline/lock", "me"):
+        with Lease(store):
             pass
     _assert_one_line(err.value, store, "does not exist")
     names = [b["Name"] for b in s3_env.admin_client().list_buckets()["Buckets"]]
@@ -486,28 +465,6 @@ def test_s3_racing_state_writers_exactly_one_wins(s3_env):
     assert_one_racing_writer_wins(_s3_store(s3_env), 6)
 
 
-@pytest.mark.s3
-def test_s3_lock_excludes_a_second_publish_then_is_released(s3_env):
-    store = _s3_store(s3_env)
-    with store.lock(".castline/lock", "alice@laptop"):
-        with pytest.raises(StateError) as err:
-            with store.lock(".castline/lock", "bob@ci"):
-                pass
-        text = str(err.value)
-        assert text.startswith(f"{store.name}: another publish of this show is running (lock .castline/lock held by alice@laptop since")
-        assert text.endswith("wait for it to finish, or delete .castline/lock if it crashed")
-    assert store.get(".castline/lock") is None
-
-
-@pytest.mark.s3
-def test_s3_lock_left_by_a_crash_is_taken_over_after_it_expires(s3_env):
-    bucket = s3_env.new_bucket()
-    crashed = _s3_store(s3_env, bucket, lock_ttl=0.0).lock(".castline/lock", "crashed")
-    crashed.__enter__()  # the process died holding it
-    store = _s3_store(s3_env, bucket)
-    with store.lock(".castline/lock", "next"):
-        assert LockRecord.from_bytes(store.get(".castline/lock")).owner == "next"
-    assert store.get(".castline/lock") is None
 
 
 class _Raw:
