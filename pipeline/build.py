@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import audio, passthrough, tags
+from .leftovers import clean_folder, temp_prefix
 from .model import Encoding, Episode, Loudness, MasteredAudio, Settings
 
 CACHE_DIR = ".castline/cache"
@@ -75,12 +76,22 @@ class MediaPlan:
     source_sha256: str
 
 
-def media_plan(settings: Settings, episode: Episode, tag_info: tags.TagInfo, hashes: HashCache) -> MediaPlan:
+def master_key_for(settings: Settings, episode: Episode, hashes: HashCache) -> str:
+    """The cache key of the episode's master: its recording, every audio
+    setting that shapes it, the intro/outro contents, castline's audio
+    version. Cheap (hashes are cached by size and mtime)."""
     a = settings.audio
     source = hashes.sha256(episode.audio_path)
+    if not episode.master:
+        return passthrough.cache_key(source)
     intro = hashes.sha256(a.intro) if a.intro else None
     outro = hashes.sha256(a.outro) if a.outro else None
-    master_key = audio.cache_key(source, a, intro, outro) if episode.master else passthrough.cache_key(source)
+    return audio.cache_key(source, audio.effective_audio(a, episode), intro, outro)
+
+
+def media_plan(settings: Settings, episode: Episode, tag_info: tags.TagInfo, hashes: HashCache) -> MediaPlan:
+    source = hashes.sha256(episode.audio_path)
+    master_key = master_key_for(settings, episode, hashes)
     tag_json = json.dumps(_tag_dict(tag_info), sort_keys=True, default=str)
     fingerprint = hashlib.sha256(f"{master_key}\n{tags.__name__}\n{tag_json}".encode()).hexdigest()
     return MediaPlan(fingerprint=fingerprint, master_key=master_key, source_sha256=source)
@@ -113,12 +124,43 @@ def master_cached(settings: Settings, episode: Episode, plan: MediaPlan,
     tmp = _work_dir(master_dir)
     try:
         make = audio.master if episode.master else passthrough.passthrough  # master: false publishes it as it is
-        mastered = make(episode.audio_path, tmp, settings.audio, stem="master", on_progress=on_progress)
+        mastered = make(episode.audio_path, tmp, audio.effective_audio(settings.audio, episode), stem="master",
+                        on_progress=on_progress)
         mastered = _relocate(mastered, tmp, master_dir)
         (tmp / "master.json").write_text(json.dumps(_dump_master(mastered), indent=1))
         return mastered if _install(tmp, master_dir) else _load_master(meta_path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cached_master(settings: Settings, master_key: str | None) -> MasteredAudio | None:
+    """The master cached under ``master_key``, or None."""
+    meta = settings.root / CACHE_DIR / "master" / (master_key or "-") / "master.json"
+    return _load_master(meta) if master_key and meta.is_file() else None
+
+
+def published_master(settings: Settings, record, store) -> MasteredAudio:
+    """The episode's published media, fetched from the store into the cache
+    (``published/<fingerprint>``), as the master to re-tag: used when the
+    master it was made from is not cached on this machine."""
+    media, key, alt_keys = record_media(record.media)
+    folder = settings.root / CACHE_DIR / "published" / (record.fingerprint or record.guid)
+    if not (folder / "done").is_file():
+        tmp = _work_dir(folder)
+        try:
+            for k in (key, *alt_keys):
+                store.download(k, tmp / k.rsplit("/", 1)[-1])
+            (tmp / "done").write_text("ok")
+            _install(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def local(e: Encoding, k: str) -> Encoding:
+        return Encoding(folder / k.rsplit("/", 1)[-1], e.format, e.mime, e.size, e.sha256, e.bitrate)
+
+    return MasteredAudio(local(media.main, key), media.duration, media.channels, media.sample_rate,
+                         media.input_loudness, media.output_loudness,
+                         tuple(local(a, k) for a, k in zip(media.alternates, alt_keys)), media.offset)
 
 
 def tag_cached(settings: Settings, plan: MediaPlan, mastered: MasteredAudio, tag_info: tags.TagInfo) -> MasteredAudio:
@@ -149,16 +191,23 @@ def tag_cached(settings: Settings, plan: MediaPlan, mastered: MasteredAudio, tag
 
 
 def _work_dir(final: Path) -> Path:
-    """A fresh folder beside ``final``, private to this process and thread."""
+    """A fresh folder beside ``final``, private to this process and thread,
+    named for its process so a later run can clean it up after a crash."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{final.name[:16]}-", suffix=".partial", dir=final.parent))
+    return Path(tempfile.mkdtemp(prefix=f".{temp_prefix()}{final.name[:16]}-", suffix=".partial", dir=final.parent))
+
+
+def clean_cache(root: Path) -> int:
+    """Remove the half-made cache entries of runs that died (kill -9, a
+    power cut). A live run's entries are kept. Returns how many."""
+    return sum(clean_folder(root / CACHE_DIR / sub) for sub in ("master", "tagged", "published"))
 
 
 def _install(tmp: Path, final: Path) -> bool:
     """Rename the finished ``tmp`` to ``final``. False when another run
     installed the same entry first (same key, same content): use theirs.
     A leftover without its json (from an older castline) is replaced."""
-    meta = next(tmp.glob("*.json"))
+    meta = next(iter([*tmp.glob("*.json"), *tmp.glob("done")]))
     if final.is_dir() and not (final / meta.name).is_file():
         shutil.rmtree(final, ignore_errors=True)
     try:
