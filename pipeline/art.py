@@ -17,18 +17,25 @@ Published art gets a content-hashed name (``cover-3f2a9c01b4de.jpg``):
 apps cache art by URL, so a changed cover must be a new URL (Apple's rule).
 Everything here is deterministic: the same input gives the same bytes and
 the same name on every run and every machine.
+
+``art_set`` makes the sizes the feed lists as ``podcast:image``: the art as
+published, smaller squares for app lists and watches, and a 1200x630
+"social" image (the landscape card Open Graph and the namespace's
+``social`` purpose ask for) that shows the square art whole, centred on a
+blurred, darkened widening of itself, so nothing is cropped away.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps, UnidentifiedImageError
 
 from .errors import ArtError
 
@@ -40,6 +47,9 @@ _MIMES = {"JPEG": "image/jpeg", "PNG": "image/png"}
 _EXTENSIONS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 _FIXABLE_MODES = {"RGBA", "LA", "P", "PA", "L", "1", "RGBa", "La"}  # become RGB exactly
 _ORIENTATION = 0x0112  # EXIF tag
+SQUARE_SIZES = (1400, 600)  # smaller artwork beside the published original (when it is larger)
+SOCIAL_SIZE = (1200, 630)  # Open Graph / podcast:image purpose="social"
+ART_SET_VERSION = 1  # bump when the set's pixels change: every size gets a new name
 # Quality / size steps for the embedded cover, tried in order until it fits.
 _TAG_COVER_STEPS = ((1400, 85), (1400, 75), (1400, 65), (1000, 75), (800, 70), (600, 70))
 
@@ -216,3 +226,87 @@ def _write_once(target: Path, data: bytes) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, target)
+
+
+@dataclass(frozen=True)
+class ArtImage:
+    """One published image of an art set: ``purpose`` is "artwork" (square)
+    or "social" (1200x630); ``original`` marks the published art itself
+    (``prepare_art``'s file, already uploaded as the show or episode art)."""
+
+    path: Path
+    name: str
+    sha256: str
+    width: int
+    height: int
+    mime: str
+    purpose: str
+    original: bool = False
+
+    @property
+    def aspect_ratio(self) -> str:
+        return "1/1" if self.width == self.height else f"{self.width}/{self.height}"
+
+
+def art_set(path: Path, out_dir: Path) -> tuple[ArtImage, ...]:
+    """The published sizes of the art at ``path``, largest square first:
+    the art as ``prepare_art`` publishes it, a JPEG square at each of
+    ``SQUARE_SIZES`` below its size, and the social image. Files go to
+    ``out_dir`` under content-hashed names; the set is remembered by the
+    source file's size and modification time, so a publish that finds it
+    made already opens no image."""
+    path = Path(path)
+    if not path.is_file():
+        _open(path)  # raises the ArtError that names the missing file
+    stat = path.stat()
+    key = hashlib.sha256(f"{ART_SET_VERSION}|{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    index = Path(out_dir) / f"set-{key.hexdigest()[:20]}.json"
+    cached = _read_set(index, Path(out_dir))
+    if cached is not None:
+        return cached
+    original = prepare_art(path, out_dir)
+    stem = original.name.rsplit("-", 1)[0]
+    images = [ArtImage(original.path, original.name, original.sha256, original.width, original.height,
+                       original.mime, "artwork", True)]
+    with _open(original.path) as image:
+        rgb = _fixed_rgb(image, MAX_PX)
+    for size in SQUARE_SIZES:
+        if size < rgb.width:
+            square = rgb.resize((size, size), Image.Resampling.LANCZOS)
+            images.append(_publish(square, f"{stem}-{size}", out_dir, "artwork"))
+    images.append(_publish(_social(rgb), f"{stem}-social", out_dir, "social"))
+    _write_once(index, json.dumps([{**asdict(i), "path": i.path.name} for i in images], indent=1).encode())
+    return tuple(images)
+
+
+def _social(square: Image.Image) -> Image.Image:
+    """The square art whole, centred on a 1200x630 card whose sides are the
+    art itself widened, blurred and darkened (so the card keeps its colours)."""
+    width, height = SOCIAL_SIZE
+    wide = square.resize((width, width), Image.Resampling.LANCZOS)
+    top = (width - height) // 2
+    card = wide.crop((0, top, width, top + height)).filter(ImageFilter.GaussianBlur(radius=36))
+    card = ImageEnhance.Brightness(card).enhance(0.6)
+    front = square.resize((height, height), Image.Resampling.LANCZOS)
+    card.paste(front, ((width - height) // 2, 0))
+    return card
+
+
+def _publish(image: Image.Image, stem: str, out_dir: Path, purpose: str) -> ArtImage:
+    data = _encode(image, "JPEG", quality=85)
+    sha = hashlib.sha256(data).hexdigest()
+    name = f"{stem}-{sha[:12]}.jpg"
+    target = Path(out_dir) / name
+    _write_once(target, data)
+    return ArtImage(target, name, sha, image.width, image.height, "image/jpeg", purpose)
+
+
+def _read_set(index: Path, out_dir: Path) -> tuple[ArtImage, ...] | None:
+    try:
+        raw = json.loads(index.read_text())
+        images = tuple(ArtImage(**{**entry, "path": out_dir / entry["path"]}) for entry in raw)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if not all(i.path.is_file() and i.path.stat().st_size > 0 for i in images):
+        return None
+    return images

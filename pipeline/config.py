@@ -31,10 +31,11 @@ from .encode import FORMATS
 from .errors import CastlineError, ConfigError, Problems
 from .frontmatter import TomlBoundsError, load_toml
 from .model import AudioSettings, Category, Link, Person, Settings, Show, StorageSettings
+from .podcasting import read_notify, read_show_tags, read_value
 from .text import URL_FIX, clean_line, clean_text, url_problem
 
 CONFIG_NAME = "config.toml"
-SECTIONS = ("show", "audio", "storage")
+SECTIONS = ("show", "audio", "storage", "notify")
 ENCODINGS = tuple(name for name in FORMATS if name != "wav")  # what castline encodes an episode to
 BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's rule for bucket names (3-63 characters)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -262,10 +263,11 @@ def load_settings(root: Path) -> Settings:
     show = _read_show(root, rel, text, tables["show"], problems) if "show" in data else None
     audio = _read_audio(root, rel, text, tables["audio"], problems)
     storage = _read_storage(rel, text, tables["storage"], problems)
+    notify = read_notify(_Reader(rel, text, "notify", tables["notify"], problems))
     if problems:  # in the order of the file; a key that is missing altogether last
         problems.sort(key=lambda p: p.line or len(text) + 1)
         raise problems[0] if len(problems) == 1 else Problems(problems)
-    return Settings(root=root, show=show, audio=audio, storage=storage)
+    return Settings(root=root, show=show, audio=audio, storage=storage, notify=notify)
 
 
 def _line_of_section(text: str, name: str) -> int | None:
@@ -341,7 +343,8 @@ def _read_show(root: Path, rel: Path, text: str, table: dict[str, Any], problems
         analytics_prefix=r.url("analytics_prefix", web=True),
         allow_html=r.get("allow_html", bool, False),
         page_size=r.number("page_size", 20, 1, 500, int),
-        value_recipients=_value(r),
+        value_recipients=read_value(r),
+        **read_show_tags(r),
     )
     r.finish()
     if len(problems) > before:
@@ -413,18 +416,6 @@ def _hosts(r: _Reader, author: str | None) -> tuple[Person, ...]:
         out.append(Person(**person))
     if not out and author:
         out.append(Person(name=author, role="host"))
-    return tuple(out)
-
-
-def _value(r: _Reader) -> tuple[tuple[str, str, int], ...]:
-    out = []
-    for i, item in enumerate(r.get("value", list, [])):
-        if not (isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("address"), str)
-                and isinstance(item.get("split"), int) and not isinstance(item.get("split"), bool)):
-            r.fail("value", f"entry {i + 1} needs name, address and split",
-                   fix='write entries like { name = "Host", address = "02abc...", split = 100 }', entry=i)
-            continue
-        out.append((clean_line(item["name"]), item["address"].strip(), item["split"]))
     return tuple(out)
 
 

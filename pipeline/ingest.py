@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 from .errors import CastlineError, NotesError
 from .frontmatter import Notes, read_notes
-from .model import Chapter, Episode, Person, Settings, Soundbite
+from .model import Chapter, Episode, LiveEvent, Person, Settings, Soundbite
+from .podcasting import NOTES_FIELDS, live_event, read_episode_tags
 from .text import URL_FIX, clean_block, clean_line, clean_text, url_problem
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".aif", ".aiff")
@@ -40,12 +41,17 @@ FIELDS = (
 )
 
 
+FIELDS += NOTES_FIELDS  # the newer Podcasting 2.0 fields, read by pipeline/podcasting.py
+
+
 @dataclass(frozen=True)
 class Ingested:
-    """What ingest found: the episodes that are sound, and every problem."""
+    """What ingest found: the episodes that are sound, and every problem;
+    ``live``: notes files with ``live:`` whose recording does not exist yet."""
 
     episodes: tuple[Episode, ...]
     problems: tuple[CastlineError, ...]
+    live: tuple[LiveEvent, ...] = ()
 
 
 def ingest(settings: Settings) -> Ingested:
@@ -54,12 +60,20 @@ def ingest(settings: Settings) -> Ingested:
     notes_dir, audio_dir = root / "show_notes", root / "episodes"
     problems: list[CastlineError] = []
     episodes: list[Episode] = []
+    live: list[LiveEvent] = []
     notes_files = sorted(notes_dir.glob("*.md")) if notes_dir.is_dir() else []
     used_audio: set[Path] = set()
     for path in notes_files:
         try:
             episode = _episode(settings, path)
         except CastlineError as exc:
+            try:
+                event = live_event(settings, path) if _find_audio(audio_dir, path.stem) is None else None
+            except CastlineError as live_problem:
+                event, exc = None, live_problem
+            if event is not None:
+                live.append(event)
+                continue
             problems.append(exc)
             stem_audio = _find_audio(audio_dir, path.stem)
             if stem_audio:
@@ -71,7 +85,7 @@ def ingest(settings: Settings) -> Ingested:
     episodes, dup_problems = _check_duplicates(root, episodes)
     problems.extend(dup_problems)
     episodes.sort(key=lambda e: (e.date, e.slug))
-    return Ingested(tuple(episodes), tuple(problems))
+    return Ingested(tuple(episodes), tuple(problems), tuple(sorted(live, key=lambda e: (e.live.start, e.slug))))
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -160,6 +174,7 @@ def _episode(settings: Settings, path: Path) -> Episode:
         draft=bool(f.boolean("draft", False)),
         guid=f.text("guid"),
         discussion=f.url("discussion"),
+        **read_episode_tags(f, settings.show.timezone),
         location=f.text("location"),
         license=f.text("license"),
         master=bool(f.boolean("master", True)),

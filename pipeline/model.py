@@ -69,6 +69,87 @@ class Soundbite:
 
 
 @dataclass(frozen=True)
+class ValueRecipient:
+    """One recipient of lightning payments (``podcast:valueRecipient``):
+    ``type`` "node" (``address`` is a node's public key) or "lnaddress"
+    (``address`` is a Lightning Address like ``ann@getalby.com``);
+    ``split`` is a share, summed over the recipients; ``fee`` marks the
+    host's or app's cut, taken first."""
+
+    name: str
+    address: str
+    split: int
+    type: str = "node"
+    fee: bool = False
+
+
+@dataclass(frozen=True)
+class RemoteItem:
+    """Another feed (or an item in it), by ``podcast:guid`` and/or URL:
+    ``podcast:remoteItem``, ``podcast:publisher``, a value split's target."""
+
+    feed_guid: str | None = None
+    feed_url: str | None = None
+    item_guid: str | None = None
+    medium: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Chat:
+    """``podcast:chat``: the show's or an episode's chat room."""
+
+    server: str
+    protocol: str  # irc, xmpp, nostr, matrix, ...
+    account_id: str | None = None
+    space: str | None = None
+
+
+@dataclass(frozen=True)
+class ValueSplit:
+    """``podcast:valueTimeSplit``: from ``start`` for ``duration`` seconds
+    the payments go to ``recipients``, or to the ``remote`` item's value
+    block at ``remote_percentage`` per cent."""
+
+    start: float
+    duration: float
+    recipients: tuple[ValueRecipient, ...] = ()
+    remote: RemoteItem | None = None
+    remote_start: float | None = None
+    remote_percentage: int | None = None
+
+
+@dataclass(frozen=True)
+class LiveStream:
+    """A live show announced as ``podcast:liveItem`` (``live:`` in notes):
+    when it starts and ends, the stream's URL and type, and the web page
+    that plays it (``podcast:contentLink``, for apps that cannot)."""
+
+    start: datetime
+    end: datetime | None
+    url: str
+    type: str = "audio/mpeg"
+    page: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """A notes file with ``live:`` whose recording does not exist yet: only
+    the live item is published (the episode follows once it is recorded)."""
+
+    slug: str
+    notes_path: Path
+    title: str
+    live: LiveStream
+    summary: str | None = None
+    body: str = ""
+    image: Path | None = None
+    image_alt: str | None = None
+    chat: Chat | None = None
+    guests: tuple[Person, ...] = ()
+
+
+@dataclass(frozen=True)
 class Show:
     """The show as the feed and pages describe it (``[show]`` in config)."""
 
@@ -107,7 +188,17 @@ class Show:
     analytics_prefix: str | None = None  # e.g. https://op3.dev/e/
     allow_html: bool = False  # raw HTML in notes kept instead of escaped
     page_size: int = 20
-    value_recipients: tuple[tuple[str, str, int], ...] = ()  # (name, address, split), podcast:value lightning
+    value_recipients: tuple[ValueRecipient, ...] = ()  # podcast:value lightning
+    feed_limit: int = 0  # newest N items in feed.xml, the rest in RFC 5005 archive pages; 0: all
+    image_alt: str | None = None  # alt text of the show art (podcast:image)
+    ai_content: str | None = None  # podcast:txt purpose="ai-content"
+    location_rel: str | None = None  # podcast:location rel: subject or creator
+    location_country: str | None = None  # ISO 3166-1 alpha-2
+    block_platforms: tuple[str, ...] = ()  # podcast:block id=<slug> yes
+    allow_platforms: tuple[str, ...] = ()  # podcast:block id=<slug> no
+    chat: Chat | None = None
+    remote_items: tuple[RemoteItem, ...] = ()  # channel-level podcast:remoteItem
+    publisher: RemoteItem | None = None  # podcast:publisher
 
 
 @dataclass(frozen=True)
@@ -202,6 +293,12 @@ class Episode:
     discussion: str | None = None  # URL of the episode's comment thread
     location: str | None = None
     license: str | None = None
+    location_rel: str | None = None
+    location_country: str | None = None
+    content_links: tuple[Link, ...] = ()  # podcast:contentLink
+    chat: Chat | None = None
+    ai_content: str | None = None
+    value_splits: tuple[ValueSplit, ...] = ()
     master: bool = True  # False: publish the recording as it is, only re-tagged (an imported back catalogue)
     leveler: bool | None = None  # None: the show's [audio] leveler
     denoise: bool | None = None  # None: the show's [audio] denoise
@@ -226,6 +323,7 @@ class Encoding:
     size: int  # bytes of the final, tagged file
     sha256: str
     bitrate: int  # kbit/s
+    sha384: str | None = None  # hex, of the same bytes: podcast:integrity (SRI) in the feed
 
 
 @dataclass(frozen=True)

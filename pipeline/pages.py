@@ -57,6 +57,7 @@ class PageEpisode:
     transcript_url: str | None
     transcript: tuple[Cue, ...] = ()
     notes_html: str = ""  # already rendered by render_markdown
+    social_image_url: str | None = None  # the 1200x630 card (art.art_set) for og:image
 
 
 def render_site(
@@ -67,7 +68,8 @@ def render_site(
 
 
 def iter_site(
-    settings: Settings, episodes: Sequence[PageEpisode], *, feed_url: str, show_image_url: str
+    settings: Settings, episodes: Sequence[PageEpisode], *, feed_url: str, show_image_url: str,
+    show_social_url: str | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Render every page of the site, one at a time; keys are store keys.
 
@@ -77,7 +79,7 @@ def iter_site(
     """
     env = _environment(settings.root)
     show = settings.show
-    site = {"show": show, "feed_url": feed_url, "show_image_url": show_image_url,
+    site = {"show": show, "feed_url": feed_url, "show_image_url": show_image_url, "show_social_url": show_social_url,
             "host_bio_html": Markup(render_markdown(show.host_bio or "", allow_html=show.allow_html))}
     for i, pe in enumerate(episodes):
         newer = episodes[i - 1] if i > 0 else None
@@ -160,7 +162,7 @@ def _episode_context(settings: Settings, pe: PageEpisode, root: str, feed_url: s
         audio_format=Path(pe.audio_url.split("?")[0]).suffix.lstrip(".").upper() or "audio",
         image_src=_relative(pe.image_url, show.base_url, root),
         image_alt=ep.image_alt or (f"Artwork for {ep.title}" if ep.image else f"{show.title} cover art"),
-        image_abs=pe.image_url or settings.show.base_url,
+        image_abs=pe.social_image_url or pe.image_url or settings.show.base_url,
         transcript_src=_relative(pe.transcript_url, show.base_url, root),
         transcript=transcript_paragraphs(pe.transcript),
         guests=[dict(person=g, img=_relative(g.img, show.base_url, root), bio_html=Markup(render_markdown(g.bio or "", allow_html=show.allow_html)))

@@ -8,20 +8,31 @@ here reads the clock: the same inputs give the same bytes.
 from __future__ import annotations
 
 import html
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterator
 
 import feeds
-from feeds.model import (FeedCategory, FeedChannel, FeedChapter, FeedEnclosure, FeedItem, FeedLink, FeedPerson,
-                         FeedSoundbite, FeedTranscript, FeedValueRecipient)
+from feeds.model import (FeedBlock, FeedCategory, FeedChannel, FeedChapter, FeedChat, FeedEnclosure, FeedImage,
+                         FeedItem, FeedLink, FeedLiveItem, FeedLocation, FeedPerson, FeedRemoteItem, FeedSoundbite,
+                         FeedTranscript, FeedValueRecipient, FeedValueTimeSplit)
 
-from . import pages
-from .model import Chapter, Episode, MasteredAudio, Person, Settings
+from . import art, pages
+from .model import (Chapter, Chat, Episode, LiveEvent, MasteredAudio, Person, RemoteItem, Settings, ValueRecipient,
+                    ValueSplit)
 from .notes import plain_text, render_markdown
 from .transcript import Cue
 
 FEED_KEY = "feed.xml"
+ART_SET_DIR = ".castline/cache/art-set"  # the generated sizes of show and episode art (art.art_set)
+
+
+def archive_key(n: int) -> str:
+    """Store key of RFC 5005 archive page ``n`` (1 = the oldest episodes).
+    A full page never changes again, so its key may be cached for long."""
+    return f"feed-archive-{n}.xml"
 
 
 @dataclass(frozen=True)
@@ -55,10 +66,15 @@ def notes_html(settings: Settings, built: list[Built]) -> dict[str, str]:
 
 
 def iter_all(settings: Settings, built: list[Built], notes: dict[str, str], *, podcast_guid: str,
-             show_art_key: str) -> Iterator[tuple[str, bytes]]:
+             show_art_key: str, live: Sequence[LiveEvent] = (), now: datetime | None = None
+             ) -> Iterator[tuple[str, bytes]]:
     """(store key, bytes) of the feed, chapters files and pages, one at a time,
     so a show of thousands of episodes never holds all its pages at once.
-    ``built`` in any order; ``notes`` from ``notes_html``."""
+    ``built`` in any order; ``notes`` from ``notes_html``. Also the smaller
+    sizes and social cards of the show and episode art (``art/``), the
+    feed's archive pages when ``[show] feed_limit`` is set, and the live
+    items of ``live`` with their status at ``now`` (passed in: nothing here
+    reads the clock; without ``now`` no live item is written)."""
     base = settings.show.base_url
     newest_first = sorted(built, key=lambda b: (b.episode.date, b.episode.slug), reverse=True)
     for b in newest_first:
@@ -66,20 +82,88 @@ def iter_all(settings: Settings, built: list[Built], notes: dict[str, str], *, p
             yield chapters_key(b.episode), feeds.chapters_json(
                 [_chapter(c) for c in b.chapters], title=b.episode.title, podcast_name=settings.show.title,
                 author=settings.show.author)
-    channel = feed_channel(settings, podcast_guid, show_art_key)
-    items = [feed_item(settings, b, notes[b.guid]) for b in newest_first]
-    yield FEED_KEY, feeds.render_feed(channel, items)
+    show = settings.show
+    show_set = art.art_set(show.image, settings.root / ART_SET_DIR)
+    episode_sets = {b.guid: art.art_set(b.episode.image, settings.root / ART_SET_DIR)
+                    for b in newest_first if b.art_key and b.episode.image}
+    sent: set[str] = set()
+    for images in (show_set, *episode_sets.values()):
+        for image in images:
+            if not image.original and image.name not in sent:
+                sent.add(image.name)
+                yield f"art/{image.name}", image.path.read_bytes()
+    channel = feed_channel(settings, podcast_guid, show_art_key,
+                           images=feed_images(settings, show_set, show.image_alt or f"{show.title} cover art"),
+                           live=live, now=now)
+    items = [feed_item(settings, b, notes[b.guid], images=feed_images(
+        settings, episode_sets.get(b.guid, ()), b.episode.image_alt or f"Artwork for {b.episode.title}"))
+        for b in newest_first]
+    if show.feed_limit:
+        for n, xml in feeds.render_paged(channel, items, limit=show.feed_limit,
+                                         archive_url=lambda n: base + archive_key(n)):
+            yield (FEED_KEY if n == 0 else archive_key(n)), xml
+    else:
+        yield FEED_KEY, feeds.render_feed(channel, items)
     del items
     page_eps = [pages.PageEpisode(
         episode=replace(b.episode, chapters=b.chapters), url=base + page_key(b.episode), path=page_key(b.episode), audio_url=base + b.media_key,
         audio_mime=b.media.main.mime, audio_size=b.media.main.size, duration=b.media.duration,
         image_url=base + (b.art_key or show_art_key), chapters_url=base + chapters_key(b.episode) if b.chapters else None,
         transcript_url=base + b.transcript_key if b.transcript_key else None, transcript=b.transcript,
-        notes_html=notes[b.guid]) for b in newest_first]
-    yield from pages.iter_site(settings, page_eps, feed_url=settings.feed_url, show_image_url=base + show_art_key)
+        notes_html=notes[b.guid], social_image_url=_social_url(settings, episode_sets.get(b.guid, show_set)))
+        for b in newest_first]
+    yield from pages.iter_site(settings, page_eps, feed_url=settings.feed_url, show_image_url=base + show_art_key,
+                               show_social_url=_social_url(settings, show_set))
 
 
-def feed_channel(settings: Settings, podcast_guid: str, show_art_key: str) -> FeedChannel:
+def feed_images(settings: Settings, images: Sequence[art.ArtImage], alt: str) -> tuple[FeedImage, ...]:
+    """An art set as ``podcast:image`` tags, each with its size and purpose."""
+    return tuple(FeedImage(settings.show.base_url + f"art/{i.name}", alt=alt, aspect_ratio=i.aspect_ratio,
+                           width=i.width, height=i.height, type=i.mime, purpose=i.purpose) for i in images)
+
+
+def _social_url(settings: Settings, images: Sequence[art.ArtImage]) -> str | None:
+    return next((settings.show.base_url + f"art/{i.name}" for i in images if i.purpose == "social"), None)
+
+
+def live_guid(podcast_guid: str, slug: str) -> str:
+    """The GUID of a live item: stable for the life of the event."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"castline-live:{podcast_guid}:{slug}"))
+
+
+def live_items(settings: Settings, podcast_guid: str, live: Sequence[LiveEvent], now: datetime
+               ) -> tuple[FeedLiveItem, ...]:
+    """``podcast:liveItem`` for each live event, its status (pending, live,
+    ended) computed at ``now``: a publish after the start flips it to live,
+    one after the end to ended. Its recording, once in ``episodes/``, makes
+    it an ordinary episode and the live item goes."""
+    from .notes import render_markdown
+
+    show, out = settings.show, []
+    for event in live:
+        stream = event.live
+        page = stream.page or show.link or show.base_url
+        out.append(FeedLiveItem(
+            guid=live_guid(podcast_guid, event.slug), title=event.title,
+            status=feeds.live_status(stream.start, stream.end, now), start=stream.start, end=stream.end,
+            stream=FeedEnclosure(stream.url, 1, stream.type),
+            content_links=(FeedLink("Listen live in your browser", page),),
+            description_html=render_markdown(event.body, allow_html=show.allow_html) if event.body.strip()
+            else html.escape(event.summary or "", quote=False),
+            link=page, chat=_chat(event.chat) if event.chat else None,
+            persons=tuple(_person(p) for p in event.guests)))
+    return tuple(out)
+
+
+def live_statuses(settings: Settings, podcast_guid: str, live: Sequence[LiveEvent], now: datetime
+                  ) -> dict[str, str]:
+    """Each live item's GUID and status at ``now``: what ``notify`` compares
+    with the last publish to send podping's ``live`` and ``liveEnd``."""
+    return {item.guid: item.status for item in live_items(settings, podcast_guid, live, now)}
+
+
+def feed_channel(settings: Settings, podcast_guid: str, show_art_key: str, *, images: tuple[FeedImage, ...] = (),
+                 live: Sequence[LiveEvent] = (), now: datetime | None = None) -> FeedChannel:
     show = settings.show
     paragraphs = [p.strip() for p in show.description.split("\n\n") if p.strip()]
     return FeedChannel(
@@ -91,14 +175,23 @@ def feed_channel(settings: Settings, podcast_guid: str, show_art_key: str) -> Fe
         copyright=show.copyright, podcast_guid=podcast_guid, locked=show.locked, new_feed_url=show.new_feed_url,
         block=show.block, complete=show.complete, apple_verify=show.apple_verify,
         persons=tuple(_person(p) for p in show.hosts), funding=tuple(FeedLink(f.name, f.url) for f in show.funding),
-        license=show.license, license_url=show.license_url, location=show.location, medium=show.medium,
+        license=show.license, license_url=show.license_url, medium=show.medium,
+        location=None if show.location_rel or show.location_country else show.location,
         update_frequency=show.update_frequency, podroll=tuple(FeedLink(p.name, p.url) for p in show.podroll),
-        value_recipients=tuple(FeedValueRecipient(n, a, s) for n, a, s in show.value_recipients),
+        value_recipients=tuple(_recipient(r) for r in show.value_recipients),
         analytics_prefix=show.analytics_prefix, keywords=show.keywords,
+        images=images, locations=_locations(show.location, show.location_rel, show.location_country),
+        platform_blocks=tuple(FeedBlock(s) for s in show.block_platforms) + tuple(
+            FeedBlock(s, False) for s in show.allow_platforms),
+        chat=_chat(show.chat) if show.chat else None,
+        remote_items=tuple(_remote(r) for r in show.remote_items),
+        publisher=_remote(show.publisher) if show.publisher else None,
+        live_items=live_items(settings, podcast_guid, live, now) if now is not None else (),
+        ai_content=show.ai_content, hubs=settings.notify.websub_hubs, podping=settings.notify.podping,
     )
 
 
-def feed_item(settings: Settings, b: Built, notes_html: str) -> FeedItem:
+def feed_item(settings: Settings, b: Built, notes_html: str, *, images: tuple[FeedImage, ...] = ()) -> FeedItem:
     ep, base = b.episode, settings.show.base_url
     stamps = feeds.chapters_text([_chapter(c) for c in b.chapters])
     html_notes = notes_html
@@ -112,17 +205,49 @@ def feed_item(settings: Settings, b: Built, notes_html: str) -> FeedItem:
                                       language=settings.show.language, rel="captions"),)
     return FeedItem(
         guid=b.guid, title=ep.title, pub_date=ep.date,
-        enclosure=FeedEnclosure(base + b.media_key, b.media.main.size, b.media.main.mime, b.media.main.bitrate),
+        enclosure=FeedEnclosure(base + b.media_key, b.media.main.size, b.media.main.mime, b.media.main.bitrate,
+                                integrity=_integrity(b.media.main.sha384)),
         duration=round(b.media.duration), description_html=html_notes, content_html=html_notes,
         summary_text=ep.summary or plain_text(ep.body, 3900), link=base + page_key(ep),
         image_url=base + b.art_key if b.art_key else None, explicit=ep.explicit, episode=ep.number, season=ep.season,
         episode_type=ep.type, persons=tuple(_person(p) for p in ep.guests), transcripts=transcripts,
         chapters_url=base + chapters_key(ep) if b.chapters else None,
         soundbites=tuple(FeedSoundbite(s.start, s.duration, s.title) for s in ep.soundbites),
-        alternates=tuple(FeedEnclosure(base + k, a.size, a.mime, a.bitrate, a.format.upper())
+        alternates=tuple(FeedEnclosure(base + k, a.size, a.mime, a.bitrate, a.format.upper(), _integrity(a.sha384))
                          for k, a in zip(b.alternate_keys, b.media.alternates)),
-        social_interact_url=ep.discussion, location=ep.location, license=ep.license, keywords=ep.keywords,
+        social_interact_url=ep.discussion, license=ep.license, keywords=ep.keywords,
+        location=None if ep.location_rel or ep.location_country else ep.location,
+        locations=_locations(ep.location, ep.location_rel, ep.location_country),
+        images=images, chat=_chat(ep.chat) if ep.chat else None, ai_content=ep.ai_content,
+        content_links=tuple(FeedLink(link.name, link.url) for link in ep.content_links),
+        value_time_splits=tuple(_split(split) for split in ep.value_splits),
     )
+
+
+def _integrity(sha384: str | None) -> str | None:
+    return feeds.sri(sha384) if sha384 else None
+
+
+def _locations(name: str | None, rel: str | None, country: str | None) -> tuple[FeedLocation, ...]:
+    return (FeedLocation(name, rel=rel, country=country),) if name and (rel or country) else ()
+
+
+def _chat(c: Chat) -> FeedChat:
+    return FeedChat(c.server, c.protocol, c.account_id, c.space)
+
+
+def _remote(r: RemoteItem) -> FeedRemoteItem:
+    return FeedRemoteItem(r.feed_guid or feeds.podcast_guid(r.feed_url or ""), r.feed_url, r.item_guid, r.medium,
+                          r.title)
+
+
+def _recipient(r: ValueRecipient) -> FeedValueRecipient:
+    return FeedValueRecipient(r.name, r.address, r.split, type=r.type, fee=r.fee)
+
+
+def _split(s: ValueSplit) -> FeedValueTimeSplit:
+    return FeedValueTimeSplit(s.start, s.duration, tuple(_recipient(r) for r in s.recipients),
+                              _remote(s.remote) if s.remote else None, s.remote_start, s.remote_percentage)
 
 
 def _person(p: Person) -> FeedPerson:

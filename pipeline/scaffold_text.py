@@ -91,6 +91,26 @@ categories = ["Technology"]
 # page_size = 20
 # Lightning payment splits (podcast:value).
 # value = [{ name = "Your Name", address = "02d5c1bf8b940dc9cadca86d1b0a3c37fbe39cee4c7e839e33bef9174531d27f52", split = 100 }]
+# Keep only the newest N episodes in feed.xml; older ones go to archive pages (RFC 5005). 0: all.
+# feed_limit = 300
+# Alt text of the show art, for screen readers (podcast:image).
+# image_alt = "The show's name in white on a blue field"
+# Whether the location is what the show is about (subject) or where it is made (creator).
+# location_rel = "creator"
+# The location's country, a two-letter code.
+# location_country = "us"
+# How AI was used in making the show (podcast:txt purpose="ai-content").
+# ai_content = "none"
+# Platforms that must not list the show (podcast:block), by their service slug.
+# block_platforms = ["google"]
+# Platforms that may list it even so.
+# allow_platforms = ["apple"]
+# The show's chat room (podcast:chat).
+# chat = { server = "irc.libera.chat", protocol = "irc", space = "#your-show" }
+# Other feeds this show points to (podcast:remoteItem).
+# remote_items = [{ feed_url = "https://another.example.com/feed.xml", title = "Another Show" }]
+# The publisher feed this show belongs to (podcast:publisher).
+# publisher = { feed_url = "https://example.com/publisher.xml" }
 
 [audio]
 # Integrated loudness target in LUFS (-16 stereo; -19 is common for mono).
@@ -143,6 +163,18 @@ url = "public"
 # multipart_threshold_mb = 16
 # How many uploads run at once.
 # max_concurrency = 4
+
+[notify]
+# WebSub hubs told at once when the feed changes (atom:link rel="hub").
+# websub_hubs = ["https://pubsubhubbub.appspot.com/"]
+# Send a podping when the feed changes (token: CASTLINE_PODPING_TOKEN in the environment).
+# podping = true
+# Where podpings go.
+# podping_endpoint = "https://podping.cloud/"
+# Podcast Index's no-key notify call, used for podping without a token.
+# pubnotify_endpoint = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
+# Seconds to wait for each of those calls.
+# timeout = 10.0
 ''')
 
 # Front matter of a notes file: title and date are required, the rest is
@@ -185,6 +217,19 @@ date: $date
 # discussion: https://example.com/comments
 # location: Austin, TX
 # license: CC-BY-4.0
+# location_rel: subject     # or creator: where it was recorded
+# location_country: us
+# ai_content: none
+# chat: {server: irc.libera.chat, protocol: irc, space: "#your-show"}
+# content_links:
+#   - name: Watch this episode on video
+#     url: https://example.com/video
+# value_splits:
+#   - start: "5:30"
+#     duration: 120
+#     recipients:
+#       - {name: Jane Doe, type: lnaddress, address: jane@example.com, split: 50}
+# live: {start: 2030-05-01T18:00:00, end: 2030-05-01T19:00:00, url: https://example.com/live.mp3}
 # master: false        # publish the recording as it is, only re-tagged (imported episodes)
 ---
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from pipeline.art import ArtInfo, check_art, prepare_art, tag_cover
+from pipeline.art import ArtInfo, art_set, check_art, prepare_art, tag_cover
 from pipeline.errors import ArtError
 
 
@@ -179,3 +179,45 @@ def test_tag_cover_embeds_a_small_1400px_jpeg_as_is(good_jpeg: Path) -> None:
     assert len(good_jpeg.read_bytes()) <= 300_000
     assert tag_cover(good_jpeg) == (good_jpeg.read_bytes(), "image/jpeg")
     assert tag_cover(str(good_jpeg))[0] == good_jpeg.read_bytes()  # str paths too
+
+
+def test_art_set_lists_the_original_smaller_squares_and_a_social_card(tmp_path: Path) -> None:
+    source = save(draw((3000, 3000)), tmp_path / "Show Cover.png")
+    images = art_set(source, tmp_path / "out")
+    assert [(i.width, i.height, i.purpose, i.original) for i in images] == [
+        (3000, 3000, "artwork", True), (1400, 1400, "artwork", False), (600, 600, "artwork", False),
+        (1200, 630, "social", False)]
+    assert images[0].name == prepare_art(source, tmp_path / "again").name  # the published art itself
+    for image in images[1:]:
+        data = image.path.read_bytes()
+        assert image.name == f"{image.name.rsplit('-', 1)[0]}-{hashlib.sha256(data).hexdigest()[:12]}.jpg"
+        with Image.open(io.BytesIO(data)) as opened:
+            assert (opened.format, opened.mode, opened.size) == ("JPEG", "RGB", (image.width, image.height))
+    assert [i.name.rsplit("-", 1)[0] for i in images[1:]] == ["show-cover-1400", "show-cover-600",
+                                                             "show-cover-social"]
+    assert images[-1].aspect_ratio == "1200/630" and images[1].aspect_ratio == "1/1"
+
+
+def test_social_card_shows_the_whole_square_art_in_the_middle(tmp_path: Path) -> None:
+    red = save(Image.new("RGB", (1400, 1400), (220, 20, 20)), tmp_path / "red.jpg", quality=95)
+    (original, small, social) = art_set(red, tmp_path / "out")
+    assert (original.width, small.width) == (1400, 600)  # no 1400 copy of a 1400 original
+    with Image.open(social.path) as card:
+        middle = card.getpixel((600, 315))
+        side = card.getpixel((30, 315))
+    assert middle[0] > 200 and middle[1] < 50  # the art itself, undimmed
+    assert side[0] < middle[0] - 50  # the widened sides are darkened
+
+
+def test_art_set_is_deterministic_and_remembered(tmp_path: Path) -> None:
+    source = save(draw((1600, 1600)), tmp_path / "cover.jpg", quality=90)
+    first = art_set(source, tmp_path / "a")
+    second = art_set(source, tmp_path / "b")
+    assert [i.name for i in first] == [i.name for i in second]
+    assert [i.path.read_bytes() for i in first] == [i.path.read_bytes() for i in second]
+    for image in first:
+        image.path.chmod(0o444)
+    assert art_set(source, tmp_path / "a") == first  # from its index: no image opened
+    save(draw((1600, 1600)).rotate(90), source, quality=90)
+    changed = art_set(source, tmp_path / "a")
+    assert {i.name for i in changed}.isdisjoint({i.name for i in first})

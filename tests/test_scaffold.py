@@ -19,7 +19,7 @@ from pipeline.config import load_settings
 from pipeline.errors import ConfigError, NotesError
 from pipeline.frontmatter import read_notes
 from pipeline.ingest import FIELDS, ingest
-from pipeline.model import AudioSettings, Show, StorageSettings
+from pipeline.model import AudioSettings, NotifySettings, Show, StorageSettings
 from pipeline.scaffold import init, new_episode, next_number, next_steps, slugify
 from tests._showfiles import picture, tone, uncomment
 
@@ -88,6 +88,7 @@ def test_config_template_shows_every_key_and_each_example_is_valid(show: Path) -
         "show": {_CONFIG_NAME_OF.get(f.name, f.name) for f in fields(Show)},
         "audio": {f.name for f in fields(AudioSettings)},
         "storage": {f.name for f in fields(StorageSettings)},
+        "notify": {f.name for f in fields(NotifySettings)},
     }
     assert {section: set(table) for section, table in live.items()} == known
     # every commented line has a sentence above it
