@@ -21,6 +21,7 @@ from .passthrough import EXTENSIONS as PASSTHROUGH
 from .sourcefeed import SourceItem, SourceShow
 from .text import clean_line, clean_text, url_problem
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when PyYAML has it: several times faster
 PLACEHOLDER_BASE_URL = "https://podcast.example.com/"
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -88,7 +89,7 @@ def to_markdown(html: str) -> str:
     from bs4 import BeautifulSoup
     from markdownify import MarkdownConverter
 
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(html, "lxml")
     for tag in soup(["script", "style", "iframe", "object", "embed", "form"]):
         tag.decompose()
     md = MarkdownConverter(heading_style="ATX", bullets="-", escape_underscores=False).convert_soup(soup)
@@ -242,7 +243,8 @@ def notes_text(item: SourceItem, date: datetime, *, number: int | None, chapters
     passed = item.enclosure is not None and item.enclosure.ext in PASSTHROUGH
     if passed:
         fields["master"] = False
-    front = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False)
+    front = yaml.dump(fields, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=10_000,
+                      default_flow_style=False)
     body = to_markdown(_strip_castline_chapters(item.body_html)) if chapters else to_markdown(item.body_html)
     comment = ("# Imported: the guid is the old feed's (apps know the episode by it): keep it."
                + (" master: false publishes the recording as it was.\n" if passed else "\n"))

@@ -16,7 +16,7 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from . import fetch
 from .errors import ArtError, CastlineError, ImportSourceError
@@ -25,15 +25,16 @@ from .import_files import chapters_from_json, chapters_from_mp3, chapters_from_p
 from .sourcefeed import SourceItem, SourceShow
 
 
-def download_all(root: Path, new: list, show: SourceShow, progress: Progress, workers: int) -> list:
-    """Download every new item's files, ``workers`` at a time; return each
-    item with (chapters, image, warnings) or the error that stopped it."""
+def download_all(root: Path, new: list, show: SourceShow, progress: Progress, workers: int) -> Iterator[tuple]:
+    """Download every new item's files, ``workers`` at a time; yield each
+    item, as it finishes, with (chapters, image, warnings) or the error that
+    stopped it. Ctrl-C cancels what has not started."""
     if not new:
-        return []
+        return
     total = sum(item.enclosure.length or 0 for item, *_ in new)
     advance = progress.step(f"Downloading {len(new)} recordings", float(total))
     lock = threading.Lock()
-    arts: dict[str, str | None] = {}
+    arts: dict = {}
 
     def job(entry):
         item, slug, number, date = entry
@@ -42,11 +43,12 @@ def download_all(root: Path, new: list, show: SourceShow, progress: Progress, wo
         except CastlineError as exc:
             return (*entry, exc)
 
-    results = []
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="castline-import")
+    try:
         for future in as_completed([pool.submit(job, e) for e in new]):
-            results.append(future.result())
-    return sorted(results, key=lambda r: r[1])
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _download_item(root: Path, item: SourceItem, slug: str, show: SourceShow, advance: Callable[[float], None],

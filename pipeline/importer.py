@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -76,20 +77,22 @@ def import_show(source: str, root: Path, *, base_url: str | None = None, owner_e
         warnings.append("config.toml: already there; kept as it is (import only adds episodes)")
     new, known, kept = _plan(root, record, items, warnings)
     record.save()
-    results = download_all(root, new, show, progress or Quiet(), workers)
-    imported, problems = [], []
-    for item, slug, number, date, outcome in results:
-        if isinstance(outcome, CastlineError):
-            problems.append(outcome)
-            continue
-        chapters, image, notes = outcome
-        warnings += notes
-        text = notes_text(item, date, number=number, chapters=chapters, image=image)
-        path = root / "show_notes" / f"{slug}.md"
-        path.write_text(text, encoding="utf-8")
-        record.done(item.guid, slug, _sha(text.encode()))
-        imported.append(slug)
-    record.save()
+    imported, problems, notes_by_slug = [], [], {}
+    try:
+        for item, slug, number, date, outcome in download_all(root, new, show, progress or Quiet(), workers):
+            if isinstance(outcome, CastlineError):
+                problems.append((slug, outcome))
+                continue
+            chapters, image, notes_by_slug[slug] = outcome
+            text = notes_text(item, date, number=number, chapters=chapters, image=image)
+            (root / "show_notes" / f"{slug}.md").write_text(text, encoding="utf-8")  # last: the recording is whole
+            record.done(item.guid, slug, _sha(text.encode()))
+            imported.append(slug)
+            record.save_now_and_then()
+    finally:
+        record.save()
+    warnings += [w for slug in sorted(notes_by_slug) for w in notes_by_slug[slug]]
+    problems = [exc for _, exc in sorted(problems, key=lambda p: p[0])]
     return ImportReport(root, tuple(sorted(imported)), known, tuple(kept), tuple(warnings), tuple(problems),
                         next_steps(root, source, base_url))
 
@@ -195,20 +198,18 @@ def _seed_guid(source: str, show: SourceShow) -> str | None:
 def _plan(root: Path, record: "_Record", items: list[SourceItem], warnings: list[str]):
     """The items to import now, oldest first, each with its slug (kept from
     an interrupted run), its episode number (unless another episode has it)."""
-    have = set(record.items) | _guids_in_notes(root)
+    done = {g for g, e in record.items.items() if e.get("notes_sha256")}
+    have = done | _guids_in_notes(root)  # a notes file with the guid counts even if the record lost it
     numbers = _numbers_in_notes(root)
     new, known, kept = [], 0, []
     next_free = next_number(root / "show_notes")
     for item in sorted(items, key=lambda i: (i.date, -i.position)):
-        if item.guid in have and record.items.get(item.guid, {}).get("notes_sha256") is not None:
+        if item.guid in have:
             known += 1
-            entry = record.items[item.guid]
-            path = root / "show_notes" / f"{entry['slug']}.md"
-            if path.is_file() and _sha(path.read_bytes()) != entry["notes_sha256"]:
+            entry = record.items.get(item.guid) if item.guid in done else None
+            path = root / "show_notes" / f"{entry['slug']}.md" if entry else None
+            if path is not None and path.is_file() and _sha(path.read_bytes()) != entry["notes_sha256"]:
                 kept.append(entry["slug"])
-            continue
-        if item.guid in have and item.guid not in record.items:
-            known += 1
             continue
         slug = record.items.get(item.guid, {}).get("slug")
         if slug is None:
@@ -269,7 +270,7 @@ class _Record:
     sha256 of the notes file as import wrote it (None while in progress)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.path, self.saved = path, time.monotonic()
         try:
             self.items: dict[str, dict] = json.loads(path.read_text()).get("items", {})
         except (OSError, ValueError, AttributeError):
@@ -281,7 +282,14 @@ class _Record:
     def done(self, guid: str, slug: str, sha: str) -> None:
         self.items[guid] = {"slug": slug, "notes_sha256": sha}
 
+    def save_now_and_then(self) -> None:
+        """Save at most every two seconds while downloads go on, so a killed
+        import loses little (a notes file is found again by its guid anyway)."""
+        if time.monotonic() - self.saved > 2.0:
+            self.save()
+
     def save(self) -> None:
+        self.saved = time.monotonic()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text(json.dumps({"version": 1, "items": self.items}, indent=1, ensure_ascii=False))

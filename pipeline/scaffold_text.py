@@ -217,6 +217,7 @@ date: $date
 # discussion: https://example.com/comments
 # location: Austin, TX
 # license: CC-BY-4.0
+# master: false        # publish the recording as it is, only re-tagged (imported episodes)
 # location_rel: subject     # or creator: where it was recorded
 # location_country: us
 # ai_content: none
