@@ -109,6 +109,62 @@ def episode_art_not_square(show: Path) -> None:
     Image.new("RGB", (1400, 1000), (200, 80, 40)).save(show / "episodes" / "001-lets-take-this-offline.jpg")
 
 
+def yaml_alias_bomb(show: Path) -> None:
+    """A 'billion laughs' in number: expanded, it is 9^9 strings."""
+    laughs = "number: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+    edit(show, NOTES1, "number: 1\n", laughs)
+
+
+def yaml_nested_deep(show: Path) -> None:
+    edit(show, NOTES1, "season: 1\n", "season: " + "[" * 1200 + "]" * 1200 + "\n")
+
+
+def toml_nested_deep(show: Path) -> None:
+    edit(show, NOTES2, "season = 1\n", "season = " + "[" * 5000 + "]" * 5000 + "\n")
+
+
+def config_nested_deep(show: Path) -> None:
+    edit(show, "config.toml", 'license = "CC-BY-4.0"\n', 'license = "CC-BY-4.0"\nx = ' + "[" * 5000 + "]" * 5000 + "\n")
+
+
+def impossible_month(show: Path) -> None:
+    edit(show, NOTES1, "date: 2012-03-28T09:00:00\n", "date: 2026-13-45\n")
+
+
+def impossible_day(show: Path) -> None:
+    edit(show, NOTES1, "date: 2012-03-28T09:00:00\n", "date: 2026-02-30\n")
+
+
+def impossible_hour(show: Path) -> None:
+    edit(show, NOTES1, "date: 2012-03-28T09:00:00\n", "date: 2026-12-03T25:00:00\n")
+
+
+def number_of_5000_digits(show: Path) -> None:
+    edit(show, NOTES1, "number: 1\n", "number: " + "9" * 5000 + "\n")
+
+
+def javascript_subscribe_link(show: Path) -> None:
+    edit(show, "config.toml", 'url = "https://overcast.fm/itunes000000000"', 'url = "javascript:alert(1)"')
+
+
+def javascript_host_box_link(show: Path) -> None:
+    edit(show, "config.toml", 'url = "https://mastodon.example/@mtgrant"', 'url = " javascript:alert(1)"')
+
+
+def required_key_misspelt(show: Path) -> None:
+    edit(show, "config.toml", 'author = "Matthew T. Grant"', 'auther = "Matthew T. Grant"')
+
+
+def config_line(show: Path, text: str, nth: int = 1) -> int:
+    """The line of the show's config.toml holding ``text`` (its ``nth`` time)."""
+    return [n for n, raw in enumerate((show / "config.toml").read_text().splitlines(), 1) if text in raw][nth - 1]
+
+
+_DEPTH = "lists and tables nest more than 32 levels deep; write the lists and tables flatter"
+_DATE = "write an ISO 8601 date like 2024-05-01 or 2024-05-01T09:00:00-04:00"
+_URL = "write it like https://example.com/page (only http, https and mailto links are published)"
+
 CASES = [
     (corrupt_published_mp3, f"error: {MP3_2}: is not audio ffmpeg can read (Error opening input files: Invalid data "
                             f"found when processing input); {AUDIO_FIX}"),
@@ -139,17 +195,57 @@ CASES = [
                           "square of 1400 to 3000 px"),
     (episode_art_not_square, "error: episodes/001-lets-take-this-offline.jpg: is 1400x1000 px; Apple requires a "
                              "square image; crop it to a square of 1400 to 3000 px"),
+    (yaml_alias_bomb, f"error: {NOTES1}:3: YAML anchors and aliases (& and *) are not allowed in front matter; write "
+                      "each value out in full (quote text that starts with & or *)"),
+    (yaml_nested_deep, f"error: {NOTES1}:4: the front matter: {_DEPTH}"),
+    (toml_nested_deep, f"error: {NOTES2}:4: the front matter: {_DEPTH}"),
+    (config_nested_deep, lambda show: f"error: config.toml:{config_line(show, 'x = [[[')}: {_DEPTH}"),
+    (impossible_month, f"error: {NOTES1}:5: date: '2026-13-45' is not a real date or time (month must be in 1..12); "
+                       + _DATE),
+    (impossible_day, f"error: {NOTES1}:5: date: '2026-02-30' is not a real date or time (day is out of range for "
+                     "month); " + _DATE),
+    (impossible_hour, f"error: {NOTES1}:5: date: '2026-12-03T25:00:00' is not a real date or time (hour must be in "
+                      "0..23); " + _DATE),
+    (number_of_5000_digits, f"error: {NOTES1}:3: number: '{'9' * 40}...' is a number with too many digits; write a "
+                            "shorter number, or quote it to keep it as text"),
+    (javascript_subscribe_link, lambda show: f"error: config.toml:{config_line(show, '[[show.subscribe]]', 3)}: "
+                                             "show.subscribe: entry 3 url: 'javascript:alert(1)' is not an absolute "
+                                             f"http(s) or mailto URL; {_URL}"),
+    (javascript_host_box_link, lambda show: f"error: config.toml:{config_line(show, 'links = [')}: show.host_box.links: "
+                                            "entry 2 url: 'javascript:alert(1)' has spaces or control characters "
+                                            f"around or in it; {_URL}"),
+]
+
+# Mistakes reported as several lines at once, each pinned.
+MANY = [
+    (required_key_misspelt, [
+        "error: config.toml:10: show.auther: is not a known key; did you mean `author`?",
+        "error: config.toml:10: show.author: is missing; `auther` on this line looks like a misspelling of it: rename "
+        "it to `author`"]),
 ]
 
 
 @pytest.mark.parametrize("mistake,expected", CASES, ids=[c[0].__name__ for c in CASES])
-def test_mistake_is_one_line_and_nothing_published_changes(show: Path, run_cli, mistake, expected: str) -> None:
+def test_mistake_is_one_line_and_nothing_published_changes(show: Path, run_cli, mistake, expected) -> None:
     before = snapshot(show / "public")
     mistake(show)
+    expected = expected(show) if callable(expected) else expected
     result = run_cli("publish", "--workspace", str(show))
     assert result.code == 1, result.stdout + result.stderr
     assert result.stderr.splitlines() == [expected]
     assert "Traceback" not in result.stderr + result.stdout
+    assert snapshot(show / "public") == before
+
+
+@pytest.mark.parametrize("mistake,expected", MANY, ids=[c[0].__name__ for c in MANY])
+def test_mistakes_found_together_are_one_line_each(show: Path, run_cli, mistake, expected: list[str]) -> None:
+    before = snapshot(show / "public")
+    mistake(show)
+    for command in ("check", "publish"):
+        result = run_cli(command, "--workspace", str(show))
+        assert result.code == 1, result.stdout + result.stderr
+        assert result.stderr.splitlines() == expected
+        assert "Traceback" not in result.stderr + result.stdout
     assert snapshot(show / "public") == before
 
 

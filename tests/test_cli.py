@@ -50,12 +50,12 @@ def test_dry_run_prints_the_plan_and_changes_nothing(show: Path, run_cli) -> Non
     lines = result.stdout.splitlines()
     assert lines[0] == "Plan for public/ (dry run, nothing changed):"
     # 2.0 s of audio at 96 kbit/s, estimated: the dry run masters nothing
-    assert "  upload  media/003-tone-pending.mp3  (~24.0 KB, estimated: not mastered yet)" in lines
-    assert any(re.fullmatch(r"  upload  media/002-mailbag-better-offsites-[0-9a-f]{10}\.mp3  \(\d+\.\d KB\)", line)
+    assert "  upload  media/003-tone-pending.mp3  (~24.0 kB, estimated: not mastered yet)" in lines
+    assert any(re.fullmatch(r"  upload  media/002-mailbag-better-offsites-[0-9a-f]{10}\.mp3  \(\d+\.\d kB\)", line)
                for line in lines), lines  # retagged from the cached master: its exact size
     assert "  upload  feed.xml  (" in result.stdout and "  upload  episodes/003-tone.html  (" in result.stdout
     summary = next(line for line in lines if " to upload (" in line)
-    assert re.fullmatch(r"  \d+ to upload \(\d+\.\d KB\), \d+ unchanged, 0 to delete; "
+    assert re.fullmatch(r"  \d+ to upload \(\d+\.\d kB\), \d+ unchanged, 0 to delete; "
                         r"episodes: 1 changed, 1 new, 1 published", summary), summary
     assert snapshot(show / "public") == before  # no object, no state, no lock
     assert sorted((show / ".castline" / "cache" / "master").iterdir()) == masters

@@ -10,6 +10,13 @@ from pipeline.config import load_settings
 from pipeline.errors import CastlineError, ConfigError, Problems
 
 
+def line_of(show: Path, text: str, nth: int = 1) -> int:
+    """The line of config.toml holding ``text`` (its ``nth`` occurrence), so
+    a test does not break when the sample config grows."""
+    hits = [n for n, raw in enumerate((show / "config.toml").read_text().splitlines(), 1) if text in raw]
+    return hits[nth - 1]
+
+
 def problems_of(show: Path) -> list[str]:
     """Every line load_settings reports for the show's config.toml."""
     with pytest.raises(CastlineError) as info:
@@ -45,16 +52,17 @@ def test_sample_config_loads(sample_show: Path) -> None:
         ("explicit = false", 'explicit = "no"', "config.toml:18: show.explicit: 'no' is a string, not a true/false; write explicit as a true/false"),
         ('language = "en"', 'langauge = "en"', "config.toml:12: show.language: is missing; `langauge` on this line "
                                                "looks like a misspelling of it: rename it to `language`"),
-        ("loudness = -16.0", "loudnes = -16.0", "config.toml:59: audio.loudnes: is not a known key; did you mean `loudness`?"),
+        ("loudness = -16.0", "loudnes = -16.0", "config.toml:{line}: audio.loudnes: is not a known key; did you mean `loudness`?"),
         ('"Business > Marketing"', '"Business > Marketting"', "show.categories: 'Marketting' is not a subcategory of 'Business'; did you mean Business > Marketing?"),
         ('base_url = "https://podcast.example.com/"', 'base_url = "podcast.example.com"', "show.base_url: 'podcast.example.com' is not an absolute http(s) URL"),
-        ("bitrate = 96", "bitrate = 100", "config.toml:62: audio.bitrate: 100 is not allowed; use one of 48, 64"),
+        ("bitrate = 96", "bitrate = 100", "config.toml:{line}: audio.bitrate: 100 is not allowed; use one of 48, 64"),
         ('url = "public"', 'url = "ftp://x"', "storage.url: 'ftp://x' is not a folder or an s3:// URL"),
         ('timezone = "America/New_York"', 'timezone = "Mars/Olympus"', "show.timezone: 'Mars/Olympus' is not a time zone"),
     ],
 )
 def test_config_errors_name_key_and_fix(sample_show: Path, old: str, new: str, expected: str) -> None:
     edit(sample_show, old, new)
+    expected = expected.replace("{line}", str(line_of(sample_show, new)))
     found = problems_of(sample_show)
     assert all("\n" not in line for line in found)
     assert any(expected in line for line in found), found
@@ -89,17 +97,21 @@ def test_every_config_mistake_is_reported_at_once(sample_show: Path) -> None:
          '{ name = "Mastodon", url = "JavaScript:alert(document.cookie)" }')
     edit(sample_show, "bitrate = 96", "bitrate = 100")
     edit(sample_show, 'url = "public"', 'url = "s3://Bad_Bucket/x"')
+    show = sample_show
     assert problems_of(sample_show) == [
         "config.toml:10: show.auther: is not a known key; did you mean `author`?",
         "config.toml:10: show.author: is missing; `auther` on this line looks like a misspelling of it: rename it to "
         "`author`",
         "config.toml:19: show.type: 'weekly' is not allowed; use one of episodic, serial",
-        "config.toml:37: show.host_box.links: entry 2 url: 'JavaScript:alert(document.cookie)' is not an absolute "
-        "http(s) or mailto URL; write it like https://example.com/page (only http, https and mailto links are published)",
-        "config.toml:46: show.subscribe: entry 2 url: 'javascript:alert(1)' is not an absolute http(s) or mailto URL; "
-        "write it like https://example.com/page (only http, https and mailto links are published)",
-        "config.toml:62: audio.bitrate: 100 is not allowed; use one of 48, 64, 80, 96, 112, 128, 160, 192, 256, 320",
-        "config.toml:66: storage.url: 's3://Bad_Bucket/x' does not name a valid bucket; write it as "
+        f"config.toml:{line_of(show, 'links = [')}: show.host_box.links: entry 2 url: 'JavaScript:alert(document.cookie)' "
+        "is not an absolute http(s) or mailto URL; write it like https://example.com/page (only http, https and mailto "
+        "links are published)",
+        f"config.toml:{line_of(show, '[[show.subscribe]]', 2)}: show.subscribe: entry 2 url: 'javascript:alert(1)' is not "
+        "an absolute http(s) or mailto URL; write it like https://example.com/page (only http, https and mailto links "
+        "are published)",
+        f"config.toml:{line_of(show, 'bitrate = 100')}: audio.bitrate: 100 is not allowed; use one of 48, 64, 80, 96, "
+        "112, 128, 160, 192, 256, 320",
+        f"config.toml:{line_of(show, 's3://Bad_Bucket')}: storage.url: 's3://Bad_Bucket/x' does not name a valid bucket; write it as "
         "s3://bucket-name/optional/prefix: a bucket of 3-63 lowercase letters, digits, '.' or '-', a prefix of ASCII "
         "letters, digits, '-', '.', '_' and '/'",
     ]
@@ -114,11 +126,12 @@ def test_every_config_mistake_is_reported_at_once(sample_show: Path) -> None:
 def test_every_url_key_follows_the_one_url_rule(sample_show: Path, key: str, line, value: str, web: bool) -> None:
     edit(sample_show, 'license = "CC-BY-4.0"\n', f'license = "CC-BY-4.0"\n{key} = "{value}"\n')
     (found,) = problems_of(sample_show)
+    at = line_of(sample_show, f"{key} = ")
     if web:
-        assert found == (f"config.toml:26: show.{key}: {value!r} is not an absolute http(s) URL; write it like "
+        assert found == (f"config.toml:{at}: show.{key}: {value!r} is not an absolute http(s) URL; write it like "
                          "https://example.com/")
     else:
-        assert found == (f"config.toml:26: show.{key}: {value!r} is not an absolute http(s) or mailto URL; write it "
+        assert found == (f"config.toml:{at}: show.{key}: {value!r} is not an absolute http(s) or mailto URL; write it "
                          "like https://example.com/page (only http, https and mailto links are published)")
 
 
@@ -126,9 +139,9 @@ def test_host_urls_follow_the_url_rule_too(sample_show: Path) -> None:
     edit(sample_show, 'href = "https://example.com/matthew-t-grant"', 'href = "javascript:void(0)"')
     edit(sample_show, 'url = "https://example.com/support"', 'url = "/support"')
     assert problems_of(sample_show) == [
-        "config.toml:27: show.hosts: entry 1 href: 'javascript:void(0)' is not an absolute http(s) or mailto URL; "
+        f"config.toml:{line_of(sample_show, '[[show.hosts]]')}: show.hosts: entry 1 href: 'javascript:void(0)' is not an absolute http(s) or mailto URL; "
         "write it like https://example.com/page (only http, https and mailto links are published)",
-        "config.toml:54: show.funding: entry 1 url: '/support' is not an absolute http(s) or mailto URL; write it "
+        f"config.toml:{line_of(sample_show, '[[show.funding]]')}: show.funding: entry 1 url: '/support' is not an absolute http(s) or mailto URL; write it "
         "like https://example.com/page (only http, https and mailto links are published)",
     ]
 
