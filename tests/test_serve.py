@@ -195,3 +195,21 @@ def test_a_busy_port_is_one_line_and_exit_1(run_cli, tmp_path):
         f"error: --port: port {port} on 127.0.0.1 is already in use; stop the other server, or pick another port: "
         f"castline serve --port {port + 1}"]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_an_address_that_is_not_this_machines_is_one_line(run_cli, tmp_path):
+    result = run_cli("serve", "--dir", str(tmp_path), "--host", "nosuch.invalid", "--port", "8000")
+    assert result.code == 1
+    assert result.stderr.splitlines() == [
+        "error: --host: cannot listen on nosuch.invalid:8000 (Name or service not known); use --host 127.0.0.1, and a "
+        "port above 1023"]
+
+
+def test_serve_of_an_s3_show_says_to_pass_a_folder(run_cli, sample_show):
+    config = sample_show / "config.toml"
+    config.write_text(config.read_text().replace('url = "public"', 'url = "s3://bucket/show"'))
+    result = run_cli("serve", "--workspace", str(sample_show))
+    assert result.code == 1
+    assert result.stderr.splitlines() == [
+        "error: config.toml: storage.url: the store is s3://bucket/show, not a local folder; pass --dir public (after a "
+        "local publish) to preview a folder"]
