@@ -881,3 +881,24 @@ def test_a_short_feed_has_no_archive_pages_and_matches_the_unpaged_feed():
     assert docs == [(0, render_feed(show_channel(), show_items()))]
     with pytest.raises(FeedInputError):
         list(render_paged(show_channel(), show_items(), limit=0, archive_url=archive_url))
+
+
+def test_feedparser_reads_the_new_tags_back():
+    """feedparser keeps the attributes of each podcast: element (the last of
+    several); podcastparser knows none of these, so XPath covers the rest."""
+    xml = render_feed(show_channel(live_items=(live_item(LIVE_START),)), show_items())
+    parsed = feedparser.parse(xml)
+    assert parsed.bozo == 0
+    feed, entry = parsed.feed, parsed.entries[0]
+    assert feed.podcast_image["purpose"] == "social" and feed.podcast_image["aspect-ratio"] == "1200/630"
+    assert (feed.podcast_location["rel"], feed.podcast_location["country"]) == ("creator", "pt")
+    assert (feed.podcast_chat["server"], feed.podcast_chat["protocol"]) == ("irc.libera.chat", "irc")
+    assert feed.podcast_podping["usespodping"] == "true"
+    assert feed.podcast_block["id"] == "amazon"
+    assert feed.podcast_liveitem["status"] == "live"
+    assert feed.podcast_remoteitem["medium"] == "publisher"  # the last remoteItem: the publisher's
+    assert [link.href for link in feed.links if link.rel == "hub"] == ["https://pubsubhubbub.appspot.com/"]
+    assert entry.podcast_image["href"] == "https://example.com/show/003-1400.jpg"
+    assert entry.podcast_contentlink["href"] == "https://video.example/w/3"
+    assert entry.podcast_integrity["type"] == "sri"
+    assert entry.podcast_integrity["value"] == sri(SHA384_EMPTY)
