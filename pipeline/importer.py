@@ -27,7 +27,7 @@ import json
 import os
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from . import fetch
@@ -53,6 +53,7 @@ class ImportReport:
     root: Path
     imported: tuple[str, ...]  # slugs written this run
     known: int  # items already imported before
+    updated: tuple[str, ...]  # notes rewritten: the old feed changed the episode, the host had not edited them
     kept: tuple[str, ...]  # notes the host edited since import: left as they are
     warnings: tuple[str, ...]
     problems: tuple[CastlineError, ...]
@@ -75,26 +76,27 @@ def import_show(source: str, root: Path, *, base_url: str | None = None, owner_e
         warnings += _write_config(root, source, show, base_url)
     else:
         warnings.append("config.toml: already there; kept as it is (import only adds episodes)")
-    new, known, kept = _plan(root, record, items, warnings)
+    work, known, kept = _plan(root, record, items, warnings)
     record.save()
-    imported, problems, notes_by_slug = [], [], {}
+    imported, updated, problems, notes_by_slug = [], [], [], {}
+    was_done = record.done_guids
     try:
-        for item, slug, number, date, outcome in download_all(root, new, show, progress or Quiet(), workers):
+        for item, slug, number, date, outcome in download_all(root, work, show, progress or Quiet(), workers):
             if isinstance(outcome, CastlineError):
                 problems.append((slug, outcome))
                 continue
             chapters, image, notes_by_slug[slug] = outcome
             text = notes_text(item, date, number=number, chapters=chapters, image=image)
             (root / "show_notes" / f"{slug}.md").write_text(text, encoding="utf-8")  # last: the recording is whole
-            record.done(item.guid, slug, _sha(text.encode()))
-            imported.append(slug)
+            (updated if item.guid in was_done else imported).append(slug)
+            record.done(item, slug, number, text.encode())
             record.save_now_and_then()
     finally:
         record.save()
     warnings += [w for slug in sorted(notes_by_slug) for w in notes_by_slug[slug]]
     problems = [exc for _, exc in sorted(problems, key=lambda p: p[0])]
-    return ImportReport(root, tuple(sorted(imported)), known, tuple(kept), tuple(warnings), tuple(problems),
-                        next_steps(root, source, base_url))
+    return ImportReport(root, tuple(sorted(imported)), known, tuple(sorted(updated)), tuple(kept), tuple(warnings),
+                        tuple(problems), next_steps(root, source, base_url))
 
 
 def read_source(source: str) -> tuple[SourceShow, list[SourceItem], list[str]]:
@@ -196,20 +198,31 @@ def _seed_guid(source: str, show: SourceShow) -> str | None:
 
 
 def _plan(root: Path, record: "_Record", items: list[SourceItem], warnings: list[str]):
-    """The items to import now, oldest first, each with its slug (kept from
-    an interrupted run), its episode number (unless another episode has it)."""
+    """What to do with each item, oldest first: import it (a slug kept from
+    an interrupted run, its number unless another episode has it), update
+    its notes (the old feed changed it and the host has not edited them), or
+    nothing. Returns (work, known, kept); work entries are
+    (item, slug, number, date)."""
     done = {g for g, e in record.items.items() if e.get("notes_sha256")}
-    have = done | _guids_in_notes(root)  # a notes file with the guid counts even if the record lost it
-    numbers = _numbers_in_notes(root)
-    new, known, kept = [], 0, []
+    in_notes, numbers = _scan_notes(root)
+    work, known, kept = [], 0, []
     next_free = next_number(root / "show_notes")
     for item in sorted(items, key=lambda i: (i.date, -i.position)):
-        if item.guid in have:
+        if item.guid in done or item.guid in in_notes:  # a notes file with the guid counts even if the record lost it
             known += 1
             entry = record.items.get(item.guid) if item.guid in done else None
-            path = root / "show_notes" / f"{entry['slug']}.md" if entry else None
-            if path is not None and path.is_file() and _sha(path.read_bytes()) != entry["notes_sha256"]:
+            if entry is None or entry.get("source_sha256") in (None, _item_sha(item)):
+                continue  # the old feed has not changed it since
+            path = root / "show_notes" / f"{entry['slug']}.md"
+            if not path.is_file():
+                continue  # the host removed it: not brought back
+            if _sha(path.read_bytes()) != entry["notes_sha256"]:
                 kept.append(entry["slug"])
+                entry["source_sha256"] = _item_sha(item)  # said once, not on every run
+                warnings.append(f"show_notes/{entry['slug']}.md: the old feed changed this episode, but you have "
+                                "edited the notes since the import; kept yours")
+                continue
+            work.append((item, entry["slug"], entry.get("number"), item.date))
             continue
         slug = record.items.get(item.guid, {}).get("slug")
         if slug is None:
@@ -223,32 +236,30 @@ def _plan(root: Path, record: "_Record", items: list[SourceItem], warnings: list
         if number is not None:
             numbers.add((item.season, number))
         record.pending(item.guid, slug)
-        new.append((item, slug, number, item.date))
-    return new, known, kept
+        work.append((item, slug, number, item.date))
+    return work, known, kept
 
 
-def _guids_in_notes(root: Path) -> set[str]:
-    out = set()
-    for path in (root / "show_notes").glob("*.md"):
-        try:
-            guid = read_notes(path, path.name).fields.get("guid")
-        except CastlineError:
-            continue
-        if guid is not None:
-            out.add(str(guid).strip())
-    return out
-
-
-def _numbers_in_notes(root: Path) -> set[tuple[int | None, int]]:
-    out = set()
+def _scan_notes(root: Path) -> tuple[set[str], set[tuple[int | None, int]]]:
+    """The guids and (season, number) pairs the show's notes already use."""
+    guids, numbers = set(), set()
     for path in (root / "show_notes").glob("*.md"):
         try:
             fields = read_notes(path, path.name).fields
         except CastlineError:
             continue
+        if fields.get("guid") is not None:
+            guids.add(str(fields["guid"]).strip())
         if isinstance(fields.get("number"), int):
-            out.add((fields.get("season") if isinstance(fields.get("season"), int) else None, fields["number"]))
-    return out
+            numbers.add((fields.get("season") if isinstance(fields.get("season"), int) else None, fields["number"]))
+    return guids, numbers
+
+
+def _item_sha(item: SourceItem) -> str:
+    """What the old feed says about an episode, hashed: a re-run updates
+    notes whose item changed (and only those)."""
+    data = asdict(replace(item, position=0))
+    return _sha(json.dumps(data, sort_keys=True, default=str).encode())
 
 
 def next_steps(root: Path, source: str, base_url: str | None) -> tuple[str, ...]:
@@ -276,11 +287,16 @@ class _Record:
         except (OSError, ValueError, AttributeError):
             self.items = {}
 
+    @property
+    def done_guids(self) -> set[str]:
+        return {g for g, e in self.items.items() if e.get("notes_sha256")}
+
     def pending(self, guid: str, slug: str) -> None:
         self.items[guid] = {"slug": slug, "notes_sha256": None}
 
-    def done(self, guid: str, slug: str, sha: str) -> None:
-        self.items[guid] = {"slug": slug, "notes_sha256": sha}
+    def done(self, item: SourceItem, slug: str, number: int | None, notes: bytes) -> None:
+        self.items[item.guid] = {"slug": slug, "number": number, "notes_sha256": _sha(notes),
+                                 "source_sha256": _item_sha(item)}
 
     def save_now_and_then(self) -> None:
         """Save at most every two seconds while downloads go on, so a killed

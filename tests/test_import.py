@@ -271,12 +271,18 @@ def test_feed_quirks_are_read_like_apps_read_them(site, tmp_path, mp3, run_cli):
 
     # Re-run after the old host fixed the missing file: only that episode comes, nothing twice.
     (show / "show_notes" / f"{one.slug}.md").write_text(one.notes_path.read_text().replace("Episode 1", "Mine"))
-    site.routes["/missing.mp3"] = mp3
+    site.routes["/missing.mp3"] = mp3  # and changed two titles: one the host has edited since, one not
+    site.routes["/feed.xml"] = feed.replace(b"Episode 1<", b"Episode One<").replace(b"Episode 5<", b"Episode Five<")
     again = run_cli("import", site.url("/feed.xml"), "--workspace", str(show))
     assert again.code == 0, again.stderr
     assert "Imported 1 episode(s)" in again.stdout and "5 already there" in again.stdout
+    assert "1 updated from the old feed" in again.stdout
+    assert "1 notes edited since import left as they are" in again.stdout
+    assert f"show_notes/{one.slug}.md: the old feed changed this episode, but you have edited" in again.stderr
     eps = episodes(show)
-    assert len(eps) == 6 and eps["old-guid-1"].title == "Mine"
+    assert len(eps) == 6 and eps["old-guid-1"].title == "Mine" and eps["old-guid-5"].title == "Episode Five"
+    assert run_cli("import", site.url("/feed.xml"), "--workspace", str(show)).stdout.startswith(
+        "Imported 0 episode(s)")
     assert sorted(p.name for p in (show / "show_notes").iterdir())[0].startswith("001-")
 
 
@@ -297,6 +303,9 @@ def test_a_paged_show_of_150_episodes_is_imported_whole_and_only_once(site, tmp_
     assert report.problems == () and len(report.imported) == 150
     eps = episodes(show)
     assert sorted(e.number for e in eps.values()) == list(range(1, 151))
+    from feeds.podcast_ns import podcast_guid  # no podcast:guid in the feed: the spec's, from the OLD feed URL
+
+    assert load_settings(show).show.podcast_guid == podcast_guid(site.url("/feed.xml"))
     assert eps["old-guid-1"].slug == "001-episode-1" and eps["old-guid-150"].slug == "150-episode-150"
     again = import_show(site.url("/feed.xml"), show)
     assert again.imported == () and again.known == 150
