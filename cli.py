@@ -369,35 +369,6 @@ def import_show(
         _line(err, f"warning: {w}")
     _line(out, f"Imported {len(report.imported)} episode(s) into {report.root}" + (
         f"; {report.known} already there" if report.known else "") + (
-        f"; {len(report.kept)} notes edited since import left as they are" if report.kept else ""))
-    _line(out, "Next:")
-    for i, step in enumerate(report.next_steps, 1):
-        _line(out, f"  {i}. {step}")
-    if report.problems:
-        _problems(report.problems)
-        _error_line(f"{len(report.problems)} episode(s) not imported; run the same command again to retry them")
-        raise typer.Exit(1)
-
-
-@app.command("import")
-def import_show(
-    source: str = typer.Argument(..., help="The show's feed URL (http/https) or a saved feed file."),
-    workspace: Path = WORKSPACE,
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="Where the show will be served ([show] base_url)."),
-    owner_email: Optional[str] = typer.Option(None, "--owner-email", help="The owner email of a locked feed."),
-) -> None:
-    """Bring a show over from another host, keeping every GUID, date and recording.
-
-    Example: castline import https://feeds.example.com/my-show.xml --workspace ~/shows/my-show
-    """
-    from pipeline.importer import import_show as run_import
-
-    with _progress(True) as bars:
-        report = run_import(source, workspace, base_url=base_url, owner_email=owner_email, progress=bars)
-    for w in report.warnings:
-        _line(err, f"warning: {w}")
-    _line(out, f"Imported {len(report.imported)} episode(s) into {report.root}" + (
-        f"; {report.known} already there" if report.known else "") + (
         f"; {len(report.updated)} updated from the old feed" if report.updated else "") + (
         f"; {len(report.kept)} notes edited since import left as they are" if report.kept else ""))
     _line(out, "Next:")
