@@ -231,17 +231,25 @@ def publish(
     workspace: Path = WORKSPACE,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the plan; change nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
-    prune: bool = typer.Option(False, "--prune", help="Delete objects the show no longer uses."),
+    prune: bool = typer.Option(False, "--prune", help="Delete objects that no episode and no page uses any more."),
+    remove: Optional[List[str]] = typer.Option(None, "--remove", metavar="SLUG",
+                                               help="Take this published episode out of the feed and pages (repeat for more)."),
+    skip_broken: bool = typer.Option(False, "--skip-broken",
+                                     help="Publish the episodes that are ready; keep broken ones as published."),
+    retag_all: bool = typer.Option(False, "--retag-all", help="Apply show-wide tag changes to every published file."),
+    remaster_all: bool = typer.Option(False, "--remaster-all", help="Apply [audio] changes to every published file."),
 ) -> None:
     """Master, tag and upload new or changed episodes, then the pages and the feed.
 
     Example: castline publish --dry-run
     """
     settings = _settings(workspace)
-    from pipeline.publish import publish as run_publish
+    from pipeline.publish import PublishOptions, publish as run_publish
 
+    options = PublishOptions(only=tuple(slugs or ()), remove=tuple(remove or ()), dry_run=dry_run, prune=prune,
+                             skip_broken=skip_broken, retag_all=retag_all, remaster_all=remaster_all)
     with _progress(not as_json) as bars:
-        report = run_publish(settings, only=tuple(slugs or ()), dry_run=dry_run, prune=prune, progress=bars)
+        report = run_publish(settings, options=options, progress=bars)
     if as_json:
         data = asdict(report)
         data["upload_bytes"] = report.upload_bytes
@@ -257,29 +265,64 @@ def publish(
 def _print_publish(report) -> None:
     counts: dict[str, int] = {}
     for ep in report.episodes:
-        counts[ep.state] = counts.get(ep.state, 0) + 1
+        counts[str(ep.state)] = counts.get(str(ep.state), 0) + 1
     summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "no episodes"
     size = _size(report.upload_bytes)
     if report.dry_run:
-        out.print(f"Plan for {report.store} (dry run, nothing changed):")
+        out.print(f"Plan for {report.store} (dry run, nothing changed):", markup=False)
         for key, n in report.uploads:
             size_note = f"~{_size(n)}, estimated: not mastered yet" if key in report.estimated else _size(n)
-            out.print(f"  upload  {key}  ({size_note})", markup=False)
+            again = ", the store lost it" if key in report.repaired else ""
+            out.print(f"  upload  {key}  ({size_note}{again})", markup=False)
+        for ep in report.episodes:
+            if str(ep.state) in ("removed", "kept"):
+                verb = "remove" if str(ep.state) == "removed" else "keep  "
+                out.print(f"  {verb}  {ep.slug}  (guid {ep.guid})", markup=False)
         for key in report.deletes:
             out.print(f"  delete  {key}", markup=False)
         out.print(f"  {len(report.uploads)} to upload ({size}), {report.unchanged} unchanged, "
-                  f"{len(report.deletes)} to delete; episodes: {summary}")
+                  f"{len(report.deletes)} to delete; episodes: {summary}", markup=False)
     else:
         out.print(f"Published to {report.store}: episodes {summary}; uploaded {len(report.uploads)} objects ({size}), "
-                  f"{report.unchanged} unchanged" + (f", deleted {len(report.deletes)}" if report.deletes else ""))
+                  f"{report.unchanged} unchanged" + (f", deleted {len(report.deletes)}" if report.deletes else "")
+                  + (f", {len(report.repaired)} the store had lost" if report.repaired else ""), markup=False)
     for w in report.warnings:
         err.print(f"warning: {w}", markup=False)
+    _print_stale(report)
     if report.local_dir is not None:
         root = Path(report.local_dir)
         out.print(f"  feed:  {root / 'feed.xml'}", markup=False)
         out.print(f"  pages: {root / 'index.html'} and {root / 'episodes'}/", markup=False)
         out.print("  preview: castline serve   (then open http://127.0.0.1:8000/)")
     out.print(f"  public feed URL: {report.feed_url}", markup=False)
+
+
+def _print_stale(report) -> None:
+    """Published media keeps its tags and master until asked: say so."""
+    if report.stale_tags:
+        out.print(f"  {report.stale_tags} published episode(s) carry tags from before a show-wide change; "
+                  "castline publish --retag-all updates them", markup=False)
+    if report.stale_masters:
+        out.print(f"  {report.stale_masters} published episode(s) were mastered with older [audio] settings; "
+                  "castline publish --remaster-all updates them", markup=False)
+
+
+@app.command()
+def unlock(workspace: Path = WORKSPACE) -> None:
+    """Remove the publish lease by hand (a crashed publish's lease is taken over by itself).
+
+    Example: castline unlock
+    """
+    settings = _settings(workspace)
+    from pipeline.lease import unlock as run_unlock
+    from pipeline.storage import open_store
+
+    removed = run_unlock(open_store(settings.storage, settings.root))
+    if removed is False:
+        out.print("No publish lease is held.", markup=False)
+    else:
+        who = removed.owner if removed else "an unreadable owner"
+        out.print(f"Removed the publish lease held by {clean_line(who)}.", markup=False)
 
 
 def _size(n: int) -> str:
@@ -302,7 +345,8 @@ def status(
     settings = _settings(workspace)
     from pipeline.publish import status as run_status
 
-    rows = run_status(settings)
+    report = run_status(settings)
+    rows = report.episodes
     if as_json:
         _print_json([asdict(r) for r in rows])
         return
@@ -316,6 +360,9 @@ def status(
         table.add_row(*(_plain(cell) for cell in (number, r.date.astimezone(zone).strftime("%Y-%m-%d %H:%M"), r.state,
                                                   duration, r.title, r.url or "")))
     out.print(table)
+    _print_stale(report)
+    for problem in report.problems:
+        err.print(f"error: {clean_line(problem)}", markup=False)
 
 
 def _plain(value: str) -> Text:

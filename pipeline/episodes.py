@@ -152,6 +152,9 @@ def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, progress
     elif dry_run and (p.work is Work.RETAG or not is_mastered(settings, _plan(settings, p, arts, hashes))):
         media, key, alt_keys = _estimate(settings, p)
         estimated = True
+        media_uploads = [Upload(key=k, source=e.path, sha256="", size=e.size, content_type=e.mime,
+                                cache_control=headers_for(k)[1])
+                         for k, e in zip([key, *alt_keys], (media.main, *media.alternates))]
         prints = (p.prints.own, p.prints.shared, p.prints.master_key, None)
     else:
         mastered = _master(settings, p, progress, masters, arts, hashes, store)
@@ -248,7 +251,7 @@ def _estimate(settings: Settings, p: PlannedEpisode) -> tuple[MasteredAudio, str
 
     ep, a = p.episode, settings.audio
     media = estimated_media(settings, ep, probe(ep.audio_path, find_ffmpeg(a.ffmpeg)).duration)
-    return media, f"media/{ep.slug}-(new).{a.format}", [f"media/{ep.slug}-(new).{f}" for f in a.alternates]
+    return media, f"media/{ep.slug}-pending.{a.format}", [f"media/{ep.slug}-pending.{f}" for f in a.alternates]
 
 
 def estimated_media(settings: Settings, ep: Episode, duration: float) -> MasteredAudio:

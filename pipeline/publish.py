@@ -111,19 +111,18 @@ def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: 
     state, state_bytes, podcast_guid = _published_state(settings, store)
     listing = store.listing()
     found = ingest(settings)
+    arts = ArtCache(settings)
+    show_art = arts.prepare(settings.show.image)
     hashes = HashCache(settings.root)
     plan = plan_publish(settings, found.episodes, _present_slugs(settings, found.episodes), state, podcast_guid,
                         hashes, listing, now, Options(opts.only, opts.remove, opts.retag_all, opts.remaster_all))
     problems = [*found.problems, *plan.problems]
     _stop_unless_skipping(problems, opts)
-    arts = ArtCache(settings)
     built, failed = _build_all(settings, plan, now, progress, arts, hashes, store, opts.dry_run)
     hashes.save()
     problems += [e for e, _ in failed]
     _stop_unless_skipping(problems, opts)
 
-    show_art = arts.prepare(settings.show.image)
-    show_art_key = f"art/{show_art.name}"
     kept = [*plan.kept, *(p.record for _, p in failed if p.record is not None and not p.record.removed)]
     wanted, uploads, warnings = _objects(settings, state, listing, store, built, kept, show_art, podcast_guid)
     used = {k for r in _records_after(state, plan, built, kept, now) if not r.removed for k in _keys(r)}
@@ -200,7 +199,7 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
     todo: list[Upload] = []
 
     def want(u: Upload) -> None:
-        if u.sha256 and differs(u, state, listing, store):
+        if not u.sha256 or differs(u, state, listing, store):  # no hash yet: a dry run's estimate
             todo.append(u)
             wanted[u.key] = u
         else:

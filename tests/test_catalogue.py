@@ -249,19 +249,24 @@ def test_mistakes_found_together_are_one_line_each(show: Path, run_cli, mistake,
     assert snapshot(show / "public") == before
 
 
-def test_broken_new_episode_is_left_out_and_the_others_stay(show: Path, run_cli) -> None:
-    """A new episode whose recording is corrupt is reported and left out;
-    001 and 002 stay published exactly as they were (exit 1)."""
+def test_broken_new_episode_stops_the_publish_unless_skip_broken(show: Path, run_cli) -> None:
+    """One rule: any problem in the show changes nothing in the store (exit 1,
+    naming it); --skip-broken publishes what is ready and reports the rest."""
     before = snapshot(show / "public")
     new_episode(show, "003-broken", os.urandom(30_000))
+    retitle = show / NOTES2
+    retitle.write_text(retitle.read_text().replace("Three Rules", "Four Rules"))
+    broken = (f"error: episodes/003-broken.mp3: is not audio ffmpeg can read (Error opening input files: Invalid data "
+              f"found when processing input); {AUDIO_FIX}")
     result = run_cli("publish", "--workspace", str(show))
     assert result.code == 1
-    assert result.stderr.splitlines() == [
-        f"error: episodes/003-broken.mp3: is not audio ffmpeg can read (Error opening input files: Invalid data found "
-        f"when processing input); {AUDIO_FIX}"]
-    assert "episodes 1 failed, 2 published" in result.stdout
-    assert snapshot(show / "public") == before  # the feed too: nothing about 003
-    assert [i["title"] for i in feed_items(show)] == ["Mailbag: Three Rules for a Better Offsite",
+    assert result.stderr.splitlines() == [broken]
+    assert snapshot(show / "public") == before  # not even 002's new title
+    result = run_cli("publish", "--skip-broken", "--workspace", str(show))
+    assert result.code == 1
+    assert result.stderr.splitlines() == [broken]
+    assert "episodes 1 changed, 1 failed, 1 published" in result.stdout
+    assert [i["title"] for i in feed_items(show)] == ["Mailbag: Four Rules for a Better Offsite",
                                                       "Let's Take This Offline: Why Meeting in Person Matters"]
     assert "003-broken" not in (show / "public" / "feed.xml").read_text()
     assert_consistent(show)
