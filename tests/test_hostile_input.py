@@ -201,3 +201,26 @@ def test_a_file_linked_from_outside_the_show_is_not_published(show: Path, run_cl
         f"error: {name}: is a link to {secret}, outside the show folder; copy the file into the show folder instead of "
         "linking to it"]
     assert snapshot(show / "public") == before
+
+
+@pytest.mark.browser
+def test_chromium_reads_every_word_of_a_published_cue(tmp_path: Path) -> None:
+    """Chromium's own WebVTT parser reads the published cues whole: an
+    unescaped ``<`` or ``&`` would make it drop words."""
+    from pipeline.transcript import read_transcript, transcript_bytes
+    from tests._browser import chromium_context, preview_server
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (tmp_path / "source.vtt").write_text(ESCAPED_VTT)
+    (site / "t.vtt").write_bytes(transcript_bytes(read_transcript(tmp_path / "source.vtt"), "vtt"))
+    (site / "index.html").write_text('<!doctype html><html lang="en"><title>cues</title>'
+                                     '<video id="v" muted><track id="t" kind="captions" src="t.vtt" default></video>')
+    script = "[...document.getElementById('t').track.cues].map(c => c.getCueAsHTML().textContent)"
+    with preview_server(site) as url, chromium_context(tmp_path / "profile") as context:
+        page = context.new_page()
+        page.goto(url + "index.html")
+        page.evaluate("document.getElementById('t').track.mode = 'hidden'")
+        page.wait_for_function("document.getElementById('t').readyState === 2", timeout=10_000)
+        texts = page.evaluate(script)
+    assert texts == ["5 < 6 and 7 > 3, AT&T, <b>literal</b> and real italics", "Tom & Jerry!\nsecond line"]
