@@ -245,9 +245,9 @@ def test_cache_key_follows_content_settings_and_version(monkeypatch, tmp_path):
     pytest.param(((0.0,), (1.0,)), id="ceiling-too-high"),
 ])
 def test_a_wrong_prediction_is_corrected_from_the_encoded_file(sources, tmp_path, monkeypatch, wrong):
-    """Whatever the codec-shift prediction says, the file is measured after
+    """Whatever the codec-shift table says, the file is measured after
     encoding and rendered again if it misses the target."""
-    monkeypatch.setattr(audio, "_predict", lambda *a, **k: wrong)
+    monkeypatch.setattr(audio, "_codec_shift", lambda *a, **k: wrong)
     renders = []
     real_render = audio._render
     monkeypatch.setattr(audio, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
@@ -262,3 +262,15 @@ def test_a_bad_intro_is_named_not_the_episode(sources, tmp_path):
         audio.master(sources["hot_stereo"], tmp_path / "out", AudioSettings(intro=intro), stem="x")
     assert str(intro) in str(err.value) and str(sources["hot_stereo"]) not in str(err.value)
     assert not list((tmp_path / "out").glob("x.*"))
+
+
+@pytest.mark.parametrize("case", ["hot_stereo", "hires_48k_24bit", "mp3_source", "opus_source"])
+def test_one_render_is_enough(sources, tmp_path, monkeypatch, case):
+    """The codec's loudness shift is known ahead (LAME at 128k: -0.4 to
+    -0.5 LU), and a file within 0.4 LU of the target is accepted: an episode
+    is encoded once, not twice."""
+    renders = []
+    real_render = audio._render
+    monkeypatch.setattr(audio, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
+    audio.master(sources[case], tmp_path, NO_TRIM, stem="once")
+    assert len(renders) == 1
