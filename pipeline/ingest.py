@@ -65,6 +65,12 @@ def ingest(settings: Settings) -> Ingested:
     used_audio: set[Path] = set()
     for path in notes_files:
         try:
+            _found(root, path)  # a notes file linked from outside the show is never read
+        except NotesError as exc:
+            problems.append(exc)
+            used_audio.add(_find_audio(audio_dir, path.stem) or path)
+            continue
+        try:
             episode = _episode(settings, path)
         except CastlineError as exc:
             try:
@@ -126,7 +132,6 @@ def _found(root: Path, path: Path | None) -> Path | None:
 def _episode(settings: Settings, path: Path) -> Episode:
     root = settings.root
     display = Path(_rel(root, path))
-    _found(root, path)
     notes = read_notes(path, display)
     f = _Fields(notes, display)
     for key in notes.fields:
