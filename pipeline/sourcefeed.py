@@ -28,19 +28,12 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from .errors import ImportSourceError
+from .feedxml import (ATOM, CONTENT, PSC, absolute, itunes, keyword_list, node_text, one_line,
+                      parse_xml, persons, podcast, whole, yes_no)
 from .pubdate import parse_date
-from .text import clean_line, clean_text
+from .text import clean_line
 
-ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST = "https://podcastindex.org/namespace/1.0"
-CONTENT = "http://purl.org/rss/1.0/modules/content/"
-ATOM = "http://www.w3.org/2005/Atom"
-PSC = "http://podlove.org/simple-chapters"
-_KNOWN_NS = {"itunes": ITUNES, "podcast": PODCAST, "content": CONTENT, "atom": ATOM, "psc": PSC,
-             "googleplay": "http://www.google.com/schemas/play-podcasts/1.0", "media": "http://search.yahoo.com/mrss/",
-             "dc": "http://purl.org/dc/elements/1.1/", "sy": "http://purl.org/rss/1.0/modules/syndication/"}
-_OTHER_PODCAST_NS = ("https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
-                     "http://podcastindex.org/namespace/1.0")
+
 AUDIO_TYPES = {"audio/mpeg": ".mp3", "audio/mp3": ".mp3", "audio/x-mp3": ".mp3", "audio/mpeg3": ".mp3",
                "audio/x-m4a": ".m4a", "audio/m4a": ".m4a", "audio/mp4": ".m4a", "audio/aac": ".aac",
                "audio/x-aac": ".aac", "audio/ogg": ".ogg", "audio/opus": ".opus", "audio/vorbis": ".ogg",
@@ -122,7 +115,7 @@ class Page:
 def parse_feed(data: bytes, url: str, first_position: int = 0) -> Page:
     """Read one page of a feed. ``url`` is where it came from (messages,
     and the base of relative URLs)."""
-    root, warnings = _parse_xml(data, url)
+    root, warnings = parse_xml(data, url)
     if root.tag == f"{{{ATOM}}}feed":
         raise ImportSourceError("is an Atom feed; podcast apps and castline read RSS 2.0", path=url,
                                 fix="import the show's RSS feed (the one you submitted to Apple Podcasts)")
@@ -141,168 +134,48 @@ def parse_feed(data: bytes, url: str, first_position: int = 0) -> Page:
     return Page(show, items, next_url, tuple(warnings))
 
 
-def _parse_xml(data: bytes, url: str) -> tuple[etree._Element, list[str]]:
-    head = data[:2048].lstrip().lower()
-    if head.startswith(b"<!doctype html") or head.startswith(b"<html"):
-        hint = re.search(rb'<link[^>]+type=["\']application/rss\+xml["\'][^>]*>', data[:200_000], re.I)
-        href = re.search(rb'href=["\']([^"\']+)', hint.group(0)) if hint else None
-        fix = (f"import the feed it links to: {urljoin(url, href.group(1).decode('utf-8', 'replace'))}" if href
-               else "import the show's RSS feed URL instead (often /feed, /rss or listed on the host's dashboard)")
-        raise ImportSourceError("is a web page, not a feed", path=url, fix=fix)
-    if not head:
-        raise ImportSourceError("is empty", path=url, fix="check the URL: it should give the show's RSS feed")
-    warnings = []
-    data, added = _declare_namespaces(data)
-    if added:
-        warnings.append(f"{url}: the feed uses {', '.join(p + ':' for p in added)} tags without declaring the "
-                        "namespace; read them as podcast apps do")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ImportSourceError(f"is not well-formed XML ({exc.msg if hasattr(exc, 'msg') else exc})", path=url,
-                                line=line, fix="ask the old host to fix the feed, or save it, fix that line and "
-                                               "import the file") from None
-    # A few feeds use an old URL for the podcast namespace: read them as the current one.
-    for old in _OTHER_PODCAST_NS:
-        if old.encode() in data:
-            for el in root.iter(f"{{{old}}}*"):
-                el.tag = f"{{{PODCAST}}}{etree.QName(el).localname}"
-    return root, warnings
-
-
-def _declare_namespaces(data: bytes) -> tuple[bytes, list[str]]:
-    """Add xmlns declarations for the well-known prefixes a feed uses but
-    never declares (a common bug; lxml would refuse the whole feed)."""
-    m = re.search(rb"<rss\b[^>]*>", data[:100_000])
-    if not m:
-        return data, []
-    added = []
-    decls = b""
-    for prefix, ns in _KNOWN_NS.items():
-        p = prefix.encode()
-        if re.search(rb"<" + p + rb":", data) and b"xmlns:" + p + b"=" not in data:
-            decls += b' xmlns:' + p + b'="' + ns.encode() + b'"'
-            added.append(prefix)
-    if not added:
-        return data, []
-    start = m.end() - (2 if data[m.end() - 2:m.end()] == b"/>" else 1)
-    return data[:start] + decls + data[start:], added
-
-
-def _text(el: etree._Element | None, path: str | None = None) -> str | None:
-    if el is not None and path is not None:
-        el = el.find(path)
-    if el is None:
-        return None
-    value = "".join(el.itertext())
-    value = clean_text(value)
-    return value or None
-
-
-def _it(name: str) -> str:
-    return f"{{{ITUNES}}}{name}"
-
-
-def _pc(name: str) -> str:
-    return f"{{{PODCAST}}}{name}"
-
-
-def _boolean(value: str | None) -> bool | None:
-    if value is None:
-        return None
-    v = value.strip().lower()
-    if v in ("yes", "true", "explicit", "1"):
-        return True
-    if v in ("no", "false", "clean", "0"):
-        return False
-    return None
-
-
 def _show(ch: etree._Element, url: str) -> SourceShow:
-    owner = ch.find(_it("owner"))
+    owner = ch.find(itunes("owner"))
     categories = []
-    for cat in ch.findall(_it("category")):
+    for cat in ch.findall(itunes("category")):
         main = (cat.get("text") or "").strip()
-        subs = [(s.get("text") or "").strip() for s in cat.findall(_it("category"))]
+        subs = [(s.get("text") or "").strip() for s in cat.findall(itunes("category"))]
         categories.extend([f"{main} > {s}" for s in subs if s] or ([main] if main else []))
-    image = ch.find(_it("image"))
+    image = ch.find(itunes("image"))
     image_url = (image.get("href") or "").strip() if image is not None else None
-    image_url = image_url or _text(ch, "image/url")
-    lock = ch.find(_pc("locked"))
+    image_url = image_url or node_text(ch, "image/url")
+    lock = ch.find(podcast("locked"))
     self_url = None
     for link in ch.findall(f"{{{ATOM}}}link"):
         if link.get("rel") == "self" and link.get("href"):
             self_url = link.get("href").strip()
-    lic = ch.find(_pc("license"))
-    keywords = _keywords(_text(ch, _it("keywords")))
+    lic = ch.find(podcast("license"))
+    keywords = keyword_list(node_text(ch, itunes("keywords")))
     return SourceShow(
-        title=clean_line(_text(ch, "title") or _text(ch, _it("title")) or ""),
-        description_html=_text(ch, "description") or _text(ch, _it("summary")) or "",
-        author=_line(_text(ch, _it("author")) or _text(ch, "managingEditor")),
-        owner_name=_line(_text(owner, _it("name"))),
-        owner_email=_line(_text(owner, _it("email"))),
-        language=_line(_text(ch, "language")),
+        title=clean_line(node_text(ch, "title") or node_text(ch, itunes("title")) or ""),
+        description_html=node_text(ch, "description") or node_text(ch, itunes("summary")) or "",
+        author=one_line(node_text(ch, itunes("author")) or node_text(ch, "managingEditor")),
+        owner_name=one_line(node_text(owner, itunes("name"))),
+        owner_email=one_line(node_text(owner, itunes("email"))),
+        language=one_line(node_text(ch, "language")),
         categories=tuple(dict.fromkeys(categories)),
-        explicit=_boolean(_text(ch, _it("explicit"))),
-        type=(_text(ch, _it("type")) or "").lower() or None,
-        copyright=_line(_text(ch, "copyright")),
-        link=_abs(url, _text(ch, "link")),
-        image=_abs(url, image_url),
-        podcast_guid=_line(_text(ch, _pc("guid"))),
-        locked=_boolean(_text(lock)) is True,
+        explicit=yes_no(node_text(ch, itunes("explicit"))),
+        type=(node_text(ch, itunes("type")) or "").lower() or None,
+        copyright=one_line(node_text(ch, "copyright")),
+        link=absolute(url, node_text(ch, "link")),
+        image=absolute(url, image_url),
+        podcast_guid=one_line(node_text(ch, podcast("guid"))),
+        locked=yes_no(node_text(lock)) is True,
         locked_owner=(lock.get("owner") or "").strip() or None if lock is not None else None,
         self_url=self_url,
         keywords=keywords,
-        funding=tuple((_line(_text(f)) or "Support the show", _abs(url, f.get("url")))
-                      for f in ch.findall(_pc("funding")) if _abs(url, f.get("url"))),
-        persons=tuple(_persons(ch, url)),
-        location=_line(_text(ch, _pc("location"))),
-        license=_line(_text(lic)),
-        license_url=_abs(url, lic.get("url")) if lic is not None else None,
+        funding=tuple((one_line(node_text(f)) or "Support the show", absolute(url, f.get("url")))
+                      for f in ch.findall(podcast("funding")) if absolute(url, f.get("url"))),
+        persons=tuple(persons(ch, url)),
+        location=one_line(node_text(ch, podcast("location"))),
+        license=one_line(node_text(lic)),
+        license_url=absolute(url, lic.get("url")) if lic is not None else None,
     )
-
-
-def _line(value: str | None) -> str | None:
-    return clean_line(value) or None if value else None
-
-
-def _abs(base: str, value: str | None) -> str | None:
-    """An absolute http(s) URL from a feed attribute, or None."""
-    if not value or not value.strip():
-        return None
-    value = urljoin(base, value.strip().replace(" ", "%20"))
-    return value if urlsplit(value).scheme in ("http", "https") and urlsplit(value).netloc else None
-
-
-def _keywords(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(dict.fromkeys(k.strip() for k in value.split(",") if k.strip()))
-
-
-def _persons(parent: etree._Element, url: str) -> list[dict]:
-    out = []
-    for p in parent.findall(_pc("person")):
-        name = _line(_text(p))
-        if not name:
-            continue
-        person = {"name": name, "role": (p.get("role") or "guest").strip().lower()}
-        if p.get("group"):
-            person["group"] = p.get("group").strip().lower()
-        for key in ("href", "img"):
-            if _abs(url, p.get(key)):
-                person[key] = _abs(url, p.get(key))
-        out.append(person)
-    return out
-
-
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    m = re.fullmatch(r"\s*(\d+)(?:\.0+)?\s*", value)
-    return int(m.group(1)) if m else None
 
 
 def _item(el: etree._Element, url: str, position: int) -> SourceItem:
@@ -314,41 +187,41 @@ def _item(el: etree._Element, url: str, position: int) -> SourceItem:
         if candidate is not None:
             enclosure = candidate
             break
-    guid = _text(el, "guid")
-    date_text = _text(el, "pubDate") or _text(el, "{http://purl.org/dc/elements/1.1/}date")
+    guid = node_text(el, "guid")
+    date_text = node_text(el, "pubDate") or node_text(el, "{http://purl.org/dc/elements/1.1/}date")
     date = parse_date(date_text) if date_text else None
-    itype = (_text(el, _it("episodeType")) or "full").lower()
+    itype = (node_text(el, itunes("episodeType")) or "full").lower()
     transcripts = []
-    for t in el.findall(_pc("transcript")):
-        turl, ttype = _abs(url, t.get("url")), (t.get("type") or "").lower()
+    for t in el.findall(podcast("transcript")):
+        turl, ttype = absolute(url, t.get("url")), (t.get("type") or "").lower()
         ext = (".vtt" if "vtt" in ttype else ".srt" if "srt" in ttype or "subrip" in ttype
                else _ext_of(turl) if _ext_of(turl) in (".vtt", ".srt") else None) if turl else None
         if ext:
             transcripts.append((turl, ext))
-    chapters = el.find(_pc("chapters"))
+    chapters = el.find(podcast("chapters"))
     psc = [(c.get("start", ""), c.get("title", ""), c.get("href")) for c in el.iter(f"{{{PSC}}}chapter")]
-    image = el.find(_it("image"))
-    lic = el.find(_pc("license"))
-    body = _text(el, f"{{{CONTENT}}}encoded") or _text(el, "description") or _text(el, _it("summary")) or ""
-    summary = _text(el, _it("subtitle")) or _text(el, _it("summary"))
+    image = el.find(itunes("image"))
+    lic = el.find(podcast("license"))
+    body = node_text(el, f"{{{CONTENT}}}encoded") or node_text(el, "description") or node_text(el, itunes("summary")) or ""
+    summary = node_text(el, itunes("subtitle")) or node_text(el, itunes("summary"))
     return SourceItem(
         position=position,
         guid=guid or (enclosure.url if enclosure else ""),
-        title=clean_line(_text(el, "title") or _text(el, _it("title")) or ""),
+        title=clean_line(node_text(el, "title") or node_text(el, itunes("title")) or ""),
         date=date, date_text=date_text, enclosure=enclosure, body_html=body,
         summary=clean_line(summary) if summary and len(summary) <= 600 else None,
-        number=_int(_text(el, _it("episode")) or _text(el, _pc("episode"))),
-        season=_int(_text(el, _it("season")) or _text(el, _pc("season"))),
+        number=whole(node_text(el, itunes("episode")) or node_text(el, podcast("episode"))),
+        season=whole(node_text(el, itunes("season")) or node_text(el, podcast("season"))),
         type=itype if itype in ("full", "trailer", "bonus") else "full",
-        explicit=_boolean(_text(el, _it("explicit"))),
-        keywords=_keywords(_text(el, _it("keywords"))),
-        persons=tuple(_persons(el, url)),
+        explicit=yes_no(node_text(el, itunes("explicit"))),
+        keywords=keyword_list(node_text(el, itunes("keywords"))),
+        persons=tuple(persons(el, url)),
         soundbites=tuple(_soundbites(el)),
-        location=_line(_text(el, _pc("location"))),
-        license=_line(_text(lic)),
-        image=_abs(url, image.get("href")) if image is not None else None,
+        location=one_line(node_text(el, podcast("location"))),
+        license=one_line(node_text(lic)),
+        image=absolute(url, image.get("href")) if image is not None else None,
         transcripts=tuple(transcripts),
-        chapters_url=_abs(url, chapters.get("url")) if chapters is not None else None,
+        chapters_url=absolute(url, chapters.get("url")) if chapters is not None else None,
         psc_chapters=tuple(psc),
         notes=tuple(notes),
         enclosure_count=len(enclosures),
@@ -357,15 +230,15 @@ def _item(el: etree._Element, url: str, position: int) -> SourceItem:
 
 def _soundbites(el: etree._Element) -> list[dict]:
     out = []
-    for s in el.findall(_pc("soundbite")):
+    for s in el.findall(podcast("soundbite")):
         try:
             start, duration = float(s.get("startTime", "")), float(s.get("duration", ""))
         except ValueError:
             continue
         if start >= 0 and duration > 0:
             bite = {"start": start, "duration": duration}
-            if _line(_text(s)):
-                bite["title"] = _line(_text(s))
+            if one_line(node_text(s)):
+                bite["title"] = one_line(node_text(s))
             out.append(bite)
     return out
 
@@ -380,7 +253,7 @@ def _ext_of(url: str | None) -> str:
 
 def _enclosure(enc: etree._Element, base: str) -> Enclosure | None:
     raw = enc.get("url")
-    url = _abs(base, raw)
+    url = absolute(base, raw)
     if url is None:
         return None
     mime = (enc.get("type") or "").strip().lower() or None
@@ -393,7 +266,7 @@ def _enclosure(enc: etree._Element, base: str) -> Enclosure | None:
         if mime is None:
             return None
         ext = ".mp3"
-    return Enclosure(url=url, type=mime, length=_int(enc.get("length")), ext=ext)
+    return Enclosure(url=url, type=mime, length=whole(enc.get("length")), ext=ext)
 
 
 def date_by_position(items: list[SourceItem]) -> dict[int, datetime]:
