@@ -147,6 +147,7 @@ class LiveEvent:
     image_alt: str | None = None
     chat: Chat | None = None
     guests: tuple[Person, ...] = ()
+    draft: bool = False  # draft: true keeps the live item out of the feed too
 
 
 @dataclass(frozen=True)

@@ -346,4 +346,5 @@ def live_event(settings: Settings, path: Path) -> LiveEvent | None:
             image = candidate
     return LiveEvent(slug=f.text("slug") or path.stem, notes_path=path, title=f.text("title", required=True),
                      live=stream, summary=f.text("summary", multiline=True), body=notes.body, image=image,
-                     image_alt=f.text("image_alt"), chat=tags.get("chat"), guests=f.guests())
+                     image_alt=f.text("image_alt"), chat=tags.get("chat"), guests=f.guests(),
+                     draft=bool(f.boolean("draft", False)))

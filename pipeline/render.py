@@ -140,7 +140,7 @@ def live_items(settings: Settings, podcast_guid: str, live: Sequence[LiveEvent],
     from .notes import render_markdown
 
     show, out = settings.show, []
-    for event in live:
+    for event in (e for e in live if not e.draft):
         stream = event.live
         page = stream.page or show.link or show.base_url
         out.append(FeedLiveItem(

@@ -195,3 +195,8 @@ def test_live_item_status_and_podping_reasons_follow_now(sample_show: Path) -> N
     assert statuses == ["pending", "update", "live", "live", "ended", "liveEnd"]
     assert etree.fromstring(render(settings, built, live=live)[FEED_KEY]).xpath(
         "//podcast:liveItem", namespaces=NS) == []  # no clock given, no live item
+    write_notes(sample_show, "003-live.md", "title: Live mailbag\ndraft: true\nlive: {start: 2030-05-01T18:00:00, "
+                "url: https://stream.example.com/live.mp3}")
+    drafts = ingest(settings).live
+    assert drafts[0].draft and etree.fromstring(render(settings, built, live=drafts, now=start)[FEED_KEY]).xpath(
+        "//podcast:liveItem", namespaces=NS) == []
