@@ -205,11 +205,11 @@ def date_label(when: datetime) -> str:
 
 
 def clock(seconds: float) -> str:
-    """Seconds as a player shows them, whole seconds down: "4:05", "1:02:03"."""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    """Seconds as a player shows them, whole seconds down: "4:05", "1:02:03"
+    (the one clock format: ``feeds.chapters.timestamp``, also the CLI's)."""
+    from feeds.chapters import timestamp
+
+    return timestamp(int(seconds))
 
 
 def minutes(value: float) -> str:
@@ -232,10 +232,11 @@ def iso_duration(seconds: float) -> str:
 
 
 def filesize(size: int) -> str:
-    """Bytes as a reader thinks of a download: "5.2 MB", "830 kB"."""
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:.1f} MB"
-    return f"{max(1, round(size / 1000))} kB"
+    """Bytes as a reader thinks of a download: "5.2 MB", "830 kB" (rich's
+    decimal units, the CLI's too; whole kB below a megabyte)."""
+    from rich.filesize import decimal
+
+    return decimal(size, precision=1 if size >= 1_000_000 else 0)
 
 
 def transcript_paragraphs(cues: Sequence[Cue], *, max_seconds: float = 60.0) -> list[dict]:
