@@ -470,8 +470,11 @@ def _show_file(r: _Reader, root: Path, key: str) -> Path | None:
 def _read_storage(rel: Path, text: str, table: dict[str, Any], problems: list[CastlineError]) -> StorageSettings:
     r = _Reader(rel, text, "storage", table, problems)
     d = StorageSettings()
-    url = clean_line(r.get("url", str, d.url)) or d.url
-    if "://" in url and not url.startswith("s3://"):
+    url = clean_line(r.get("url", str, d.url))
+    if not url:
+        r.fail("url", "is empty", fix='use a folder like "public" or "s3://bucket/prefix"')
+        url = d.url
+    elif "://" in url and not url.startswith("s3://"):
         r.fail("url", f"{_shown(url)} is not a folder or an s3:// URL", fix='use a folder like "public" or "s3://bucket/prefix"')
     elif url.startswith("s3://") and s3_url_problem(url):
         r.fail("url", s3_url_problem(url), fix="write it as s3://bucket-name/optional/prefix: a bucket of 3-63 lowercase "

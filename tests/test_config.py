@@ -196,3 +196,9 @@ def test_category_mistake_points_to_the_list_in_readme(sample_show: Path) -> Non
         line = next((row for row in section.splitlines() if row.startswith(f"| {main} |")), None)
         assert line is not None, main
         assert all(sub in line for sub in subs), main
+
+
+def test_an_empty_store_url_is_a_mistake_not_the_default(sample_show: Path) -> None:
+    edit(sample_show, 'url = "public"', 'url = "  "')
+    assert problems_of(sample_show) == [f"config.toml:{line_of(sample_show, 'url = ' + chr(34) + '  ')}: storage.url: "
+                                        'is empty; use a folder like "public" or "s3://bucket/prefix"']
