@@ -91,7 +91,7 @@ def _serve_forever(routes: dict[str, bytes], profile: dict, port_out) -> None:
             for i in range(0, len(body), step):
                 self.wfile.write(body[i:i + step])
                 if rate:
-                    wait = (i + step) / rate - (time.perf_counter() - t0)
+                    wait = min(i + step, len(body)) / rate - (time.perf_counter() - t0)
                     if wait > 0:
                         time.sleep(wait)
 
@@ -130,6 +130,7 @@ def main() -> None:
     ap.add_argument("--mbps", type=float, default=16.0, help="per-connection rate of the wan profile")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 4, 8])
+    ap.add_argument("--network", choices=("both", "loopback", "wan"), default="both")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         work = Path(tmp)
@@ -142,6 +143,8 @@ def main() -> None:
                     f"wan ({args.latency_ms:.0f} ms, {args.mbps:g} Mbit/s per connection)":
                         {"latency": args.latency_ms / 1000, "rate": args.mbps * 1e6 / 8}}
         for name, profile in profiles.items():
+            if args.network != "both" and not name.startswith(args.network):
+                continue
             server, base = serve(routes, profile)
             try:
                 times = {w: statistics.median(run(base + "/feed.xml", w, work) for _ in range(args.repeat))
