@@ -400,3 +400,17 @@ def test_rfc822_dates_in_the_forms_seen_in_the_wild():
                  "Jan 5 2021 10:00:00 +0000", "tue, 05 jan 2021 10:00:00 gmt", "Tue, 05 Jan 2021 11:00:00 CET"):
         assert parse_date(text) == want, text
     assert parse_date("last tuesday") is None
+
+
+def test_master_false_publishes_the_recording_as_it_is(tmp_path):
+    from pipeline.errors import AudioError
+    from pipeline.model import AudioSettings
+    from pipeline.passthrough import passthrough
+
+    for ext, mime in ((".mp3", "audio/mpeg"), (".m4a", "audio/x-m4a")):
+        source = tone(tmp_path / f"a{ext}", 1.0)
+        made = passthrough(source, tmp_path / ext, AudioSettings(), stem="master")
+        assert made.main.path.read_bytes() == source.read_bytes() and made.main.mime == mime
+        assert abs(made.duration - 1.0) < 0.1 and made.offset == 0 and made.alternates == ()
+    with pytest.raises(AudioError, match="cannot be published as it is"):
+        passthrough(tone(tmp_path / "a.wav", 0.5), tmp_path / "wav", AudioSettings(), stem="master")
