@@ -113,8 +113,12 @@ def inside_show(root: Path, path: Path, error: Callable[[Path], NotesError]) -> 
     """``path`` with every link followed, or ``error(target)`` raised if it
     lies outside the show folder ``root``. The one rule for every file
     castline publishes, whether front matter names it or it is found by its
-    name: a link in ``episodes/`` to ``~/.ssh/id_rsa`` is not published."""
-    resolved = path.resolve()
+    name: a link in ``episodes/`` to ``~/.ssh/id_rsa`` is not published.
+    A link that loops is returned as it is: reading it fails, and says so."""
+    try:
+        resolved = path.resolve()
+    except RuntimeError:  # a symlink loop
+        return path
     if not resolved.is_relative_to(root):
         raise error(resolved)
     return resolved
@@ -149,13 +153,13 @@ def _episode(settings: Settings, path: Path) -> Episode:
         raise NotesError("has no recording", path=display,
                          fix=f"put the audio at episodes/{path.stem}.wav (or .flac, .mp3, .m4a, .ogg), or name it in `audio:`")
     if audio.suffix.lower() not in AUDIO_EXTENSIONS:
-        raise f.error("audio", f"{audio.suffix or audio.name!r} is not an audio format castline reads",
+        raise f.error("audio", f"{_shown(audio.suffix or audio.name)} is not an audio format castline reads",
                       fix="use WAV, FLAC, MP3, M4A, Ogg or Opus")
     image = _resolve(f, root, "image") if "image" in notes.fields else _found(root, _sidecar(audio, ART_EXTENSIONS))
     transcript = (_resolve(f, root, "transcript") if "transcript" in notes.fields
                   else _found(root, _sidecar(audio, TRANSCRIPT_EXTENSIONS)))
     if transcript is not None and transcript.suffix.lower() not in TRANSCRIPT_EXTENSIONS:
-        raise f.error("transcript", f"{transcript.name!r} is not a .vtt or .srt file", fix="use a WebVTT (.vtt) or SubRip (.srt) file")
+        raise f.error("transcript", f"{_shown(transcript.name)} is not a .vtt or .srt file", fix="use a WebVTT (.vtt) or SubRip (.srt) file")
     return Episode(
         slug=slug,
         notes_path=path,

@@ -279,3 +279,14 @@ def test_a_link_inside_the_show_is_fine(sample_show: Path) -> None:
     found = ingest(load_settings(sample_show))
     assert found.problems == ()
     assert found.episodes[0].audio_path == audio
+
+
+def test_a_link_that_loops_is_one_line(sample_show: Path) -> None:
+    loop = sample_show / "show_notes" / "003-loop.md"
+    loop.symlink_to(loop)
+    path = sample_show / NOTES
+    path.write_text(path.read_text().replace("type: full\n", "type: full\ntranscript: episodes/loop.vtt\n"))
+    (sample_show / "episodes" / "loop.vtt").symlink_to(sample_show / "episodes" / "loop.vtt")
+    assert problems(sample_show) == [
+        f"{NOTES}:7: transcript: 'episodes/loop.vtt' does not exist; check the path; it is relative to the show folder",
+        "show_notes/003-loop.md: cannot read the file (Too many levels of symbolic links); check the file's permissions"]
