@@ -53,16 +53,66 @@ def parse_xml(data: bytes, url: str) -> tuple[etree._Element, list[str]]:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ImportSourceError(f"is not well-formed XML ({exc.msg if hasattr(exc, 'msg') else exc})", path=url,
-                                line=line, fix="ask the old host to fix the feed, or save it, fix that line and "
-                                               "import the file") from None
+        error = ImportSourceError(f"is not well-formed XML ({getattr(exc, 'msg', None) or exc})", path=url,
+                                  line=getattr(exc, "lineno", None),
+                                  fix="ask the old host to fix the feed, or save it, fix that line and import the file")
+        fixed, names = _html_entities(data)
+        try:
+            root = etree.fromstring(fixed, parser) if names else None
+        except etree.XMLSyntaxError:
+            root = None
+        if root is not None:
+            warnings.append(f"{url}: the feed uses {', '.join(names)}, which XML does not define; "
+                            "read as HTML, as podcast apps do")
+        if root is None:
+            root = _recovered(fixed)  # a stray '&' or '<': apps read past it
+            if root is None:
+                raise error from None
+            warnings.append(f"{error.where()}: {error.message}; read past it as podcast apps do (check the episodes)")
     # A few feeds use an old URL for the podcast namespace: read them as the current one.
     for old in _OTHER_PODCAST_NS:
         if old.encode() in data:
             for el in root.iter(f"{{{old}}}*"):
                 el.tag = f"{{{PODCAST}}}{etree.QName(el).localname}"
     return root, warnings
+
+
+def _html_entities(data: bytes) -> tuple[bytes, list[str]]:
+    """``&nbsp;`` and the other HTML entity names XML lacks as character
+    references, and a bare ``&`` as ``&amp;``; with what was replaced."""
+    from html.entities import name2codepoint
+
+    names: list[str] = []
+
+    def ref(m: re.Match) -> bytes:
+        name = m.group(1).decode("ascii")
+        if name in ("amp", "lt", "gt", "quot", "apos") or name not in name2codepoint:
+            return m.group(0)
+        if name not in names:
+            names.append(name)
+        return b"&#%d;" % name2codepoint[name]
+
+    data = re.sub(rb"&([A-Za-z][A-Za-z0-9]{1,31});", ref, data)
+    names = [f"&{n};" for n in names]
+    bare = re.compile(rb"&(?!#[0-9]+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)")
+    if bare.search(data):
+        data = bare.sub(b"&amp;", data)
+        names.append("a bare '&'")
+    return data, names
+
+
+def _recovered(data: bytes) -> etree._Element | None:
+    """The feed as lxml's recovering parser reads it, if that still gives
+    an RSS channel with items; None otherwise (then the error stands)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True,
+                             recover=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None or root.tag != "rss" or root.find("channel/item") is None:
+        return None
+    return root
 
 
 def _declare_namespaces(data: bytes) -> tuple[bytes, list[str]]:

@@ -113,6 +113,10 @@ def download(url: str, target: Path, on_bytes: Callable[[int], None] | None = No
         except requests.RequestException as exc:
             raise ImportSourceError(f"the download broke off after {got} bytes ({_reason(exc)})", path=url,
                                     fix="run import again: it resumes where it stopped") from None
+        except OSError as exc:
+            raise ImportSourceError(f"cannot write {part} ({exc.strerror})", path=url,
+                                    fix="free some disk space or check the folder's permissions, then run import again"
+                                    ) from None
         if expected is not None and got != expected:
             raise ImportSourceError(f"the download stopped at {got} of {expected} bytes", path=url,
                                     fix="run import again: it resumes where it stopped")

@@ -286,11 +286,12 @@ def chapters_from_psc(items: tuple[tuple[str, str, str | None], ...]) -> list[Ch
 def chapters_from_mp3(path: Path) -> list[Chapter]:
     """The ID3 CHAP frames of a downloaded MP3 (title from TIT2, link from
     WXXX), in order of their start."""
-    from mutagen.id3 import ID3, ID3NoHeaderError
+    from mutagen import MutagenError
+    from mutagen.id3 import ID3
 
     try:
         tag = ID3(path)
-    except (ID3NoHeaderError, OSError, ValueError):
+    except (MutagenError, OSError, ValueError):  # no tag, or one mutagen cannot read: no chapters
         return []
     out = []
     for frame in tag.getall("CHAP"):

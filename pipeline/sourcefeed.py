@@ -124,14 +124,22 @@ def parse_feed(data: bytes, url: str, first_position: int = 0) -> Page:
         name = etree.QName(root).localname if isinstance(root.tag, str) else "?"
         raise ImportSourceError(f"is XML but not an RSS feed (its root is <{name}>)", path=url,
                                 fix="import the show's RSS feed (the one you submitted to Apple Podcasts)")
-    show = _show(channel, url)
-    items = tuple(_item(el, url, first_position + i) for i, el in enumerate(channel.findall("item")))
+    base = url if re.match(r"^https?://", url) else _self_link(channel) or url  # a saved file: the feed's own URL
+    show = _show(channel, base)
+    items = tuple(_item(el, base, first_position + i) for i, el in enumerate(channel.findall("item")))
     next_url = None
     for link in channel.findall(f"{{{ATOM}}}link"):
         if link.get("rel") in ("next", "prev-archive") and link.get("href"):
-            next_url = urljoin(url, link.get("href").strip())
+            next_url = urljoin(base, link.get("href").strip())
             break
     return Page(show, items, next_url, tuple(warnings))
+
+
+def _self_link(channel: etree._Element) -> str | None:
+    for link in channel.findall(f"{{{ATOM}}}link"):
+        if link.get("rel") == "self" and re.match(r"^https?://", (link.get("href") or "").strip()):
+            return link.get("href").strip()
+    return None
 
 
 def _show(ch: etree._Element, url: str) -> SourceShow:

@@ -414,3 +414,18 @@ def test_master_false_publishes_the_recording_as_it_is(tmp_path):
         assert abs(made.duration - 1.0) < 0.1 and made.offset == 0 and made.alternates == ()
     with pytest.raises(AudioError, match="cannot be published as it is"):
         passthrough(tone(tmp_path / "a.wav", 0.5), tmp_path / "wav", AudioSettings(), stem="master")
+
+
+def test_html_entities_a_bare_ampersand_and_a_saved_feed_file(site, tmp_path, mp3):
+    from pipeline.importer import import_show
+
+    site.routes["/media/1.mp3"] = mp3
+    feed = rss(item(1, "media/1.mp3").replace("Episode 1", "Tom &amp; Jerry &mdash; Q&A&nbsp;time"),
+               f'<atom:link rel="self" href="{site.url("/feed.xml")}"/>').replace(b"&amp; Jerry", b"& Jerry")
+    saved = tmp_path / "saved-feed.xml"  # a feed saved to disk: relative URLs resolve against its self link
+    saved.write_bytes(feed)
+    report = import_show(str(saved), tmp_path / "show")
+    assert report.problems == () and len(report.imported) == 1
+    assert "uses &mdash;, &nbsp;, a bare '&', which XML does not define" in report.warnings[0]
+    (ep,) = episodes(tmp_path / "show").values()
+    assert ep.title == "Tom & Jerry \u2014 Q&A time" and ep.audio_path.read_bytes() == mp3
