@@ -17,13 +17,13 @@ import yaml
 
 from feeds.apple import APPLE_CATEGORIES
 from .model import Chapter
+from .scaffold import PLACEHOLDER_BASE_URL  # castline check names it until the host sets base_url
 from .sourcefeed import SourceItem, SourceShow
 from .text import clean_line, clean_text, url_problem
 
 # Published as they are only if Apple Podcasts plays them: an Ogg or a FLAC is mastered to the show's format.
 PASSTHROUGH = (".mp3", ".m4a")
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when PyYAML has it: several times faster
-PLACEHOLDER_BASE_URL = "https://podcast.example.com/"
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
