@@ -342,3 +342,62 @@ def test_the_fuzz_show_is_sound(show: Path) -> None:
     shutil.copy2(REPO / NOTES, show / NOTES)
     lines, texts = bounded(lambda: ingest_lines(show))
     assert lines == [] and len(texts) == 2
+
+
+# -- transcripts ----------------------------------------------------------------------------------------------------
+
+_MARKUP = ["<v Ann>", "<v.loud Bo Li>", "</v>", "<b>", "</b>", "<i>", "</i>", "<c.x>", "</c>", "<00:00:01.000>", "&lt;",
+           "&gt;", "&amp;", "&nbsp;", "&#x21;", "<", ">", "&", "-->", "--", "<ruby>", "<rt>", "{\\an8}", "<font color=red>"]
+cue_text = st.lists(st.one_of(odd_text, st.sampled_from(_MARKUP)), min_size=1, max_size=6).map("".join)
+
+
+def _stamp(ms: int, sep: str) -> str:
+    h, rem = divmod(ms, 3_600_000)
+    return f"{h:02d}:{rem // 60_000:02d}:{rem // 1000 % 60:02d}{sep}{ms % 1000:03d}"
+
+
+@st.composite
+def transcript(draw) -> tuple[str, bytes]:
+    fmt = draw(st.sampled_from(["vtt", "srt"]))
+    sep = "." if fmt == "vtt" else ","
+    blocks = ["WEBVTT"] if fmt == "vtt" else []
+    for i in range(draw(st.integers(0, 5))):
+        start = draw(st.integers(0, 10**7))
+        end = start + draw(st.integers(-1000, 10**5))
+        timing = f"{_stamp(start, sep)} --> {_stamp(max(0, end), sep)}"
+        if draw(st.integers(0, 9)) == 0:
+            timing = draw(st.sampled_from(["00:00:99.000 --> 00:01.000", "1 --> 2", "-->", "00:00.000 --> 00:00:01.000 x:y",
+                                           "99999999999999999999:00:00,000 --> 00:00:01,000"]))
+        lines = [str(i + 1)] if fmt == "srt" else []
+        lines += [timing] + draw(st.lists(cue_text, min_size=1, max_size=3))
+        blocks.append("\n".join(lines))
+    text = "\n\n".join(blocks) + "\n"
+    if draw(st.integers(0, 9)) == 0:
+        text = draw(odd_text)
+    return fmt, text.encode("utf-8")
+
+
+@FUZZ
+@settings(max_examples=100)
+@given(case=transcript())
+def test_any_transcript_reads_or_is_one_line_and_writes_back_the_same(show: Path, case: tuple[str, bytes]) -> None:
+    """A transcript either reads, and what castline publishes from it reads
+    back as the same cues, or is one line naming the file."""
+    from pipeline.transcript import read_transcript, transcript_bytes
+
+    fmt, content = case
+    path = show / "episodes" / f"fuzz.{fmt}"
+    path.write_bytes(content)
+
+    def read_write_read() -> tuple[list[str], list, list]:
+        try:
+            cues = read_transcript(path)
+        except CastlineError as exc:
+            return [str(exc.relative_to(show))], [], []
+        path.with_suffix(".out" + path.suffix).write_bytes(transcript_bytes(cues, fmt))
+        again = read_transcript(path.with_suffix(".out" + path.suffix))
+        return [], [(c.start, c.end, c.text, c.speaker) for c in cues], [(c.start, c.end, c.text, c.speaker) for c in again]
+
+    lines, cues, again = bounded(read_write_read)
+    assert_one_line_each(lines, f"episodes/fuzz.{fmt}")
+    assert again == cues
