@@ -65,12 +65,27 @@ def get_bytes(url: str, what: str = "the feed") -> tuple[bytes, str, str]:
         return resp.content, resp.url, resp.headers.get("Content-Type", "")
 
 
+class _BrokenOff(ImportSourceError):
+    """The body stopped short: worth resuming at once."""
+
+
 def download(url: str, target: Path, on_bytes: Callable[[int], None] | None = None) -> tuple[int, str]:
     """Download ``url`` to ``target`` (resuming ``target.part`` if a former
     run left one); return (bytes, content type). The file appears under
-    ``target`` only when complete; ImportSourceError otherwise."""
+    ``target`` only when complete; ImportSourceError otherwise. A body that
+    breaks off is resumed at once, up to ``RETRIES`` times."""
     if target.is_file():
         return target.stat().st_size, ""
+    for attempt in range(RETRIES + 1):
+        try:
+            return _download(url, target, on_bytes, count_part=attempt == 0)
+        except _BrokenOff as exc:
+            if attempt == RETRIES:
+                raise ImportSourceError(exc.message, path=exc.path, fix=exc.fix) from None
+    raise AssertionError("unreachable")
+
+
+def _download(url: str, target: Path, on_bytes: Callable[[int], None] | None, count_part: bool) -> tuple[int, str]:
     part = target.with_name(target.name + ".part")
     have = part.stat().st_size if part.is_file() else 0
     headers = {"Range": f"bytes={have}-"} if have else {}
@@ -99,7 +114,7 @@ def download(url: str, target: Path, on_bytes: Callable[[int], None] | None = No
             if resp.headers.get("Content-Encoding", "identity") != "identity":
                 expected = None  # the length is of the compressed body
             have, mode = 0, "wb"
-        if on_bytes and have:
+        if on_bytes and have and count_part:  # a former run's bytes count once
             on_bytes(have)
         got = have
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -111,14 +126,14 @@ def download(url: str, target: Path, on_bytes: Callable[[int], None] | None = No
                     if on_bytes:
                         on_bytes(len(block))
         except requests.RequestException as exc:
-            raise ImportSourceError(f"the download broke off after {got} bytes ({_reason(exc)})", path=url,
+            raise _BrokenOff(f"the download broke off after {got} bytes ({_reason(exc)})", path=url,
                                     fix="run import again: it resumes where it stopped") from None
         except OSError as exc:
             raise ImportSourceError(f"cannot write {part} ({exc.strerror})", path=url,
                                     fix="free some disk space or check the folder's permissions, then run import again"
                                     ) from None
         if expected is not None and got != expected:
-            raise ImportSourceError(f"the download stopped at {got} of {expected} bytes", path=url,
+            raise _BrokenOff(f"the download stopped at {got} of {expected} bytes", path=url,
                                     fix="run import again: it resumes where it stopped")
         os.replace(part, target)
         return got, resp.headers.get("Content-Type", "")

@@ -59,6 +59,15 @@ def site():
                 self.send_header("Location", route[1])
                 self.end_headers()
                 return
+            if isinstance(route, tuple) and route[0] == "flaky" and not self.headers.get("Range"):
+                self.send_response(200)  # the connection drops halfway; a range request then gets the rest
+                self.send_header("Content-Length", str(len(route[1])))
+                self.end_headers()
+                self.wfile.write(route[1][:len(route[1]) // 2])
+                self.close_connection = True
+                return
+            if isinstance(route, tuple) and route[0] == "flaky":
+                route = route[1]
             if isinstance(route, tuple) and route[0] == "short":  # says more bytes than it sends
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(route[1]) + 1000))
@@ -388,6 +397,13 @@ def test_a_download_resumes_and_a_short_one_is_refused(site, tmp_path, mp3):
     with pytest.raises(ImportSourceError, match="run import again"):
         fetch.download(site.url("/short.mp3"), tmp_path / "short.mp3")
     assert not (tmp_path / "short.mp3").exists()
+    assert sum(1 for path, _ in site.hits if path == "/short.mp3") == fetch.RETRIES + 1
+    big = bytes(range(256)) * 2000  # 512 KB: the drop comes after whole chunks arrived
+    site.routes["/flaky.mp3"] = ("flaky", big)
+    fetch.download(site.url("/flaky.mp3"), tmp_path / "flaky.mp3")
+    assert (tmp_path / "flaky.mp3").read_bytes() == big
+    ranges = [r for p, r in site.hits if p == "/flaky.mp3"]
+    assert ranges[0] is None and ranges[1].startswith("bytes=") and len(ranges) == 2
 
 
 def test_rfc822_dates_in_the_forms_seen_in_the_wild():
