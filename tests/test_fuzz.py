@@ -377,8 +377,7 @@ def transcript(draw) -> tuple[str, bytes]:
     return fmt, text.encode("utf-8")
 
 
-@FUZZ
-@settings(max_examples=100)
+@settings(FUZZ, max_examples=100)
 @given(case=transcript())
 def test_any_transcript_reads_or_is_one_line_and_writes_back_the_same(show: Path, case: tuple[str, bytes]) -> None:
     """A transcript either reads, and what castline publishes from it reads
