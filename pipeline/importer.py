@@ -11,13 +11,15 @@ The recipe::
 Apps know an episode by its GUID and a show by its ``podcast:guid``, so both
 come over exactly as the old feed has them: moving the show is then, for
 every subscriber, the same show at a new address (after the old host sends a
-301 redirect to the new feed). The recordings are published as they are
-(``master: false``): listeners already have those files.
+301 redirect to the new feed). MP3 and M4A recordings are published as
+they are (``master: false``): listeners already have those files.
 
 Running import again is safe: ``.castline/import.json`` records every GUID
-imported and the hash of each notes file as written. Known GUIDs are never
-imported twice, and a notes file the host has edited since is never
-touched. A failed download is reported and left out; the next run retries it.
+imported, the hash of the source item and of the notes file as written.
+Known GUIDs are never imported twice; the notes of an episode the old feed
+has changed since are written again, unless the host has edited them (then
+they are kept, and named). A failed download is reported and left out; the
+next run retries it.
 """
 
 from __future__ import annotations
@@ -62,7 +64,16 @@ class ImportReport:
 
 def import_show(source: str, root: Path, *, base_url: str | None = None, owner_email: str | None = None,
                 progress: Progress | None = None, workers: int = WORKERS) -> ImportReport:
+    """Import the show at ``source`` (a feed URL or a saved feed file) into
+    the show folder ``root`` (made if missing; an existing show gains the
+    episodes it lacks). Raises ImportSourceError when the feed itself cannot
+    be used; a download that fails is in the report's ``problems``."""
     root = Path(root).resolve()
+    if base_url is not None:
+        if not re.match(r"^https?://[^\s/]+\S*$", base_url.strip()):
+            raise ImportSourceError(f"{base_url!r} is not an absolute http(s) URL", field="--base-url",
+                                    fix="give the public URL the show will be served from, like https://cdn.example.com/show/")
+        base_url = base_url.strip().rstrip("/") + "/"
     show, items, warnings = read_source(source)
     if show.locked and not _owner_matches(show, owner_email):
         raise ImportSourceError(
@@ -131,7 +142,8 @@ def read_source(source: str) -> tuple[SourceShow, list[SourceItem], list[str]]:
         if item.enclosure_count > 1:
             warnings.append(f"{where}: has {item.enclosure_count} enclosures; imported the first audio one")
         if item.date is None:
-            warnings.append(f"{where}: pubDate {item.date_text!r} is not a date; dated "
+            said = f"pubDate {item.date_text!r} is not a date" if item.date_text else "has no pubDate"
+            warnings.append(f"{where}: {said}; dated "
                             f"{dates[item.position].isoformat()} by its place in the feed (edit `date:` if wrong)")
             item = replace(item, date=dates[item.position])
         out.append(item)
