@@ -114,15 +114,19 @@ def read_source(source: str) -> tuple[SourceShow, list[SourceItem], list[str]]:
     """Every item of the feed, following RFC 5005 pages to the end, with
     duplicates (by GUID) and items without audio reported and left out."""
     warnings: list[str] = []
-    url, seen, items, show = source, set(), [], None
+    url, seen, items, show, first = source, set(), [], None, None
     while url and len(seen) < MAX_PAGES:
         seen.add(url)
         data, final = _read(url)
+        first = first or final  # where the feed itself is, after redirects
         page = parse_feed(data, final, first_position=len(items))
         show = show or page.show
         warnings += page.warnings
         items += page.items
         url = page.next_url if page.next_url not in seen else None
+    if show.new_feed_url and show.new_feed_url.rstrip("/") not in (source.rstrip("/"), first.rstrip("/")):
+        warnings.append(f"{source}: the feed says the show has moved to {show.new_feed_url} (itunes:new-feed-url); "
+                        "if that is where it lives now, import that feed instead")
     if not items:
         raise ImportSourceError("has no episodes (no <item> in the feed)", path=source,
                                 fix="check that this is the show's feed, not an empty or a test one")

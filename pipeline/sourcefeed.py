@@ -102,6 +102,7 @@ class SourceShow:
     location: str | None = None
     license: str | None = None
     license_url: str | None = None
+    new_feed_url: str | None = None  # itunes:new-feed-url: the show says it has moved there
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def _show(ch: etree._Element, url: str) -> SourceShow:
         location=one_line(node_text(ch, podcast("location"))),
         license=one_line(node_text(lic)),
         license_url=absolute(url, lic.get("url")) if lic is not None else None,
+        new_feed_url=absolute(url, node_text(ch, itunes("new-feed-url"))),
     )
 
 

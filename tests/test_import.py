@@ -220,7 +220,8 @@ def test_feed_quirks_are_read_like_apps_read_them(site, tmp_path, mp3, run_cli):
                '<itunes:category text="Games &amp; Hobbies"/><itunes:category text="Business">'
                '<itunes:category text="Management &amp; Marketing"/></itunes:category>'
                '<itunes:category text="Underwater Basket Weaving"/><itunes:explicit>clean</itunes:explicit>'
-               '<itunes:type>episodic</itunes:type><podcast:guid>11111111-2222-5333-8444-555555555555</podcast:guid>')
+               '<itunes:type>episodic</itunes:type><podcast:guid>11111111-2222-5333-8444-555555555555</podcast:guid>'
+               '<itunes:new-feed-url>https://elsewhere.example.com/feed</itunes:new-feed-url>')
     items = "".join([
         item(1, site.url("/a.mp3"), date="Wednesday, 01 January 2020 09:00 PST",
              extra='<content:encoded><![CDATA[<p>Links: <a href="https://example.com/a">one</a></p>'
@@ -251,7 +252,8 @@ def test_feed_quirks_are_read_like_apps_read_them(site, tmp_path, mp3, run_cli):
     errors = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
     assert len(errors) == 1 and "/missing.mp3" in errors[0] and "404" in errors[0], result.stderr
     for quirk in ("without declaring the namespace", "Underwater Basket Weaving", "has no audio enclosure",
-                  "repeats item 5", "'not a date' is not a date", "2 enclosures"):
+                  "repeats item 5", "'not a date' is not a date", "2 enclosures",
+                  "has moved to https://elsewhere.example.com/feed (itunes:new-feed-url)"):
         assert quirk in result.stderr, quirk
     config = (show / "config.toml").read_text()
     assert 'categories = ["Leisure", "Business > Marketing"]' in config
