@@ -23,7 +23,19 @@ from .text import clean_line, clean_text, url_problem
 
 # Published as they are only if Apple Podcasts plays them: an Ogg or a FLAC is mastered to the show's format.
 PASSTHROUGH = (".mp3", ".m4a")
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when PyYAML has it: several times faster
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml when PyYAML has it: several times faster
+    """Front matter as a host would write it: times quoted ("1:30"; bare,
+    YAML 1.1 would read a base-60 number)."""
+
+
+class _Time(str):
+    pass
+
+
+_Dumper.add_representer(_Time, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style='"'))
+
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -232,7 +244,7 @@ def notes_text(item: SourceItem, date: datetime, *, number: int | None, chapters
     if guests:
         fields["guests"] = guests
     if chapters:
-        fields["chapters"] = [{"start": stamp(c.start), "title": c.title, **({"url": c.url} if c.url else {}),
+        fields["chapters"] = [{"start": _Time(stamp(c.start)), "title": c.title, **({"url": c.url} if c.url else {}),
                                **({"img": c.img} if c.img else {})} for c in chapters]
     if item.soundbites:
         fields["soundbites"] = [dict(b) for b in item.soundbites]
@@ -244,11 +256,12 @@ def notes_text(item: SourceItem, date: datetime, *, number: int | None, chapters
     passed = item.enclosure is not None and item.enclosure.ext in PASSTHROUGH
     if passed:
         fields["master"] = False
-    front = yaml.dump(fields, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=10_000,
+    front = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000,
                       default_flow_style=False)
     body = to_markdown(_strip_castline_chapters(item.body_html)) if chapters else to_markdown(item.body_html)
-    comment = ("# Imported: the guid is the old feed's (apps know the episode by it): keep it."
-               + (" master: false publishes the recording as it was.\n" if passed else "\n"))
+    comment = "# Imported by castline import. guid: the old feed's, by which apps know the episode; keep it.\n"
+    if passed:
+        comment += "# master: false publishes the recording as it was, only re-tagged.\n"
     return f"---\n{comment}{front}---\n\n{body or item.title}\n"
 
 
