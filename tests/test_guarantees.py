@@ -363,3 +363,31 @@ def test_a_no_op_publish_on_s3_makes_a_few_requests_and_no_write(request, publis
     report = publish(load_settings(show), store=store)
     assert report.uploads == () and report.deletes == ()
     assert calls == ["ListObjectsV2", "GetObject", "ListObjectsV2"]  # check, the state, one LIST per 1000 keys
+
+
+# 9 (issue 16). published media changes only when its own episode changes
+
+def test_renaming_the_show_uploads_only_the_feed_and_pages(show: Path) -> None:
+    before = {i["key"] for i in feed_items(show)}
+    edit(show / "config.toml", 'title = "Marketing Smarts"', 'title = "Marketing Smarts Weekly"')
+    plan = castline(show, "publish", "--dry-run")
+    assert "2 published episode(s) carry tags from before a show-wide change; castline publish --retag-all " \
+           "updates them" in plan.stdout
+    done = castline(show, "publish", "--json")
+    assert done.returncode == 0, done.stderr
+    uploaded = [key for key, _ in json.loads(done.stdout)["uploads"]]
+    assert uploaded and not [k for k in uploaded if k.startswith(("media/", "art/"))]
+    assert "feed.xml" in uploaded and "index.html" in uploaded
+    assert {i["key"] for i in assert_whole(show)} == before  # every enclosure URL as it was
+    import shutil
+
+    shutil.rmtree(show / ".castline" / "cache")  # a fresh machine: the published files are re-tagged
+    retag = castline(show, "publish", "--retag-all", "--json")
+    assert retag.returncode == 0, retag.stderr
+    assert len([k for k, _ in json.loads(retag.stdout)["uploads"] if k.startswith("media/")]) == 2
+    store = store_of(show)
+    for item in assert_whole(show):
+        local = show / Path(item["key"]).name
+        store.download(item["key"], local)
+        assert read_tags(local)["album"] == "Marketing Smarts Weekly"
+    assert "carry tags" not in castline(show, "publish", "--dry-run").stdout
