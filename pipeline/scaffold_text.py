@@ -217,7 +217,6 @@ date: $date
 # discussion: https://example.com/comments
 # location: Austin, TX
 # license: CC-BY-4.0
-# master: false        # publish the recording as it is, only re-tagged (imported episodes)
 # location_rel: subject     # or creator: where it was recorded
 # location_country: us
 # ai_content: none
@@ -232,6 +231,8 @@ date: $date
 #       - {name: Jane Doe, type: lnaddress, address: jane@example.com, split: 50}
 # live: {start: 2030-05-01T18:00:00, end: 2030-05-01T19:00:00, url: https://example.com/live.mp3}
 # master: false        # publish the recording as it is, only re-tagged (imported episodes)
+# leveler: false       # this episode only: even out speakers or not (default: [audio] leveler)
+# denoise: false       # this episode only: take out steady background noise or not (default: [audio] denoise)
 ---
 
 $body''')
