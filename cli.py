@@ -238,6 +238,7 @@ def publish(
                                      help="Publish the episodes that are ready; keep broken ones as published."),
     retag_all: bool = typer.Option(False, "--retag-all", help="Apply show-wide tag changes to every published file."),
     remaster_all: bool = typer.Option(False, "--remaster-all", help="Apply [audio] changes to every published file."),
+    no_notify: bool = typer.Option(False, "--no-notify", help="Do not announce the changed feed (WebSub, podping)."),
 ) -> None:
     """Master, tag and upload new or changed episodes, then the pages and the feed.
 
@@ -247,7 +248,8 @@ def publish(
     from pipeline.publish import PublishOptions, publish as run_publish
 
     options = PublishOptions(only=tuple(slugs or ()), remove=tuple(remove or ()), dry_run=dry_run, prune=prune,
-                             skip_broken=skip_broken, retag_all=retag_all, remaster_all=remaster_all)
+                             skip_broken=skip_broken, retag_all=retag_all, remaster_all=remaster_all,
+                             notify=not no_notify)
     with _progress(not as_json) as bars:
         report = run_publish(settings, options=options, progress=bars)
     if as_json:
@@ -280,6 +282,8 @@ def _print_publish(report) -> None:
                 out.print(f"  {verb}  {ep.slug}  (guid {ep.guid})", markup=False)
         for key in report.deletes:
             out.print(f"  delete  {key}", markup=False)
+        for line in report.announcements:
+            out.print(f"  announce  {line}", markup=False)
         out.print(f"  {len(report.uploads)} to upload ({size}), {report.unchanged} unchanged, "
                   f"{len(report.deletes)} to delete; episodes: {summary}", markup=False)
     else:

@@ -21,18 +21,11 @@ from pathlib import Path
 from typing import Callable
 
 from . import audio, passthrough, tags
+from .digest import digests, sha256_of
 from .leftovers import clean_folder, temp_prefix
 from .model import Encoding, Episode, Loudness, MasteredAudio, Settings
 
 CACHE_DIR = ".castline/cache"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class HashCache:
@@ -53,7 +46,7 @@ class HashCache:
         hit = self.data.get(key)
         if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
             return hit[2]
-        digest = sha256_file(path)
+        digest = sha256_of(path)
         self.data[key] = [st.st_size, st.st_mtime_ns, digest]
         self.dirty = True
         return digest
@@ -156,7 +149,7 @@ def published_master(settings: Settings, record, store) -> MasteredAudio:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def local(e: Encoding, k: str) -> Encoding:
-        return Encoding(folder / k.rsplit("/", 1)[-1], e.format, e.mime, e.size, e.sha256, e.bitrate)
+        return Encoding(folder / k.rsplit("/", 1)[-1], e.format, e.mime, e.size, e.sha256, e.bitrate, e.sha384)
 
     return MasteredAudio(local(media.main, key), media.duration, media.channels, media.sample_rate,
                          media.input_loudness, media.output_loudness,
@@ -178,8 +171,9 @@ def tag_cached(settings: Settings, plan: MediaPlan, mastered: MasteredAudio, tag
             target = tmp / enc.path.name
             shutil.copyfile(enc.path, target)
             tags.write_tags(target, tag_info, ffmpeg=settings.audio.ffmpeg)
+            sha256, sha384 = digests(target)
             encodings.append(Encoding(path=out_dir / target.name, format=enc.format, mime=enc.mime,
-                                      size=target.stat().st_size, sha256=sha256_file(target), bitrate=enc.bitrate))
+                                      size=target.stat().st_size, sha256=sha256, bitrate=enc.bitrate, sha384=sha384))
         result = MasteredAudio(main=encodings[0], duration=mastered.duration, channels=mastered.channels,
                                sample_rate=mastered.sample_rate, input_loudness=mastered.input_loudness,
                                output_loudness=mastered.output_loudness, alternates=tuple(encodings[1:]),
@@ -221,7 +215,7 @@ def _install(tmp: Path, final: Path) -> bool:
 
 def _relocate(m: MasteredAudio, old: Path, new: Path) -> MasteredAudio:
     def move(e: Encoding) -> Encoding:
-        return Encoding(new / e.path.relative_to(old), e.format, e.mime, e.size, e.sha256, e.bitrate)
+        return Encoding(new / e.path.relative_to(old), e.format, e.mime, e.size, e.sha256, e.bitrate, e.sha384)
 
     return MasteredAudio(move(m.main), m.duration, m.channels, m.sample_rate, m.input_loudness, m.output_loudness,
                          tuple(move(a) for a in m.alternates), m.offset)
@@ -266,6 +260,7 @@ def record_media(d: dict) -> tuple[MasteredAudio, str, list[str]]:
     this machine (only keys, sizes, hashes and durations are used)."""
     def enc(e: dict) -> Encoding:
         return Encoding(path=Path(e["path"]), format=e["format"], mime=e["mime"], size=e["size"], sha256=e["sha256"],
+                        sha384=e.get("sha384"),
                         bitrate=e["bitrate"])
 
     loud = lambda v: Loudness(**v) if v else None  # noqa: E731

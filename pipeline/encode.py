@@ -1,29 +1,27 @@
 """Rendering: the output formats, the ffmpeg filter graph and the encode run.
 
 One render is one ffmpeg process: the source (and the intro/outro) decoded
-once, trimmed, levelled, crossfaded, split per format, limited and encoded.
-The main format's bytes are teed into a second ffmpeg that measures them as
-they are written, so the level a listener hears is known without a second
-decode. ``audio.master`` decides what to render (a ``Plan``); this module
-only turns a plan into the exact ffmpeg command and runs it.
+once, trimmed, denoised, levelled, crossfaded, split per format, limited and
+encoded. The main format's samples are metered on their way into the
+encoder, so the level a listener hears is known without a second decode.
+``audio.master`` decides what to render (a ``Plan``); this module only turns
+a plan into the exact ffmpeg command and runs it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import math
-import os
-import subprocess
-import threading
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from . import ffmpeg as _ff
 from .clips import Clip
+from .digest import digests
 from .errors import AudioError
-from .loudness import convert_filter, measure, parse_summary, true_peak_output, with_true_peak
+from .loudness import convert_filter, measure, parse_summary, section
 from .model import AudioSettings, Encoding, Loudness
 
 __all__ = ["FORMATS", "LEVELER", "Format", "Plan", "denoiser", "crossfade", "encoder_args", "encoding", "filter_graph",
@@ -31,6 +29,7 @@ __all__ = ["FORMATS", "LEVELER", "Format", "Plan", "denoiser", "crossfade", "enc
 
 log = logging.getLogger("castline.audio")  # the mastering log, as before the split
 
+LOUD, PEAK = "verify", "peak"  # names of the render's meters in ffmpeg's log
 _FIX = "check that the recording (and intro/outro) play in a player"
 _OVERSAMPLE = 2  # the limiter's rate: 2x sees nearly every peak between samples in speech (see _limiter)
 
@@ -38,17 +37,15 @@ _OVERSAMPLE = 2  # the limiter's rate: 2x sees nearly every peak between samples
 @dataclasses.dataclass(frozen=True)
 class Format:
     """An output format: file extension, MIME type for the feed's enclosure,
-    encoder, muxer (for the file, and for a stream the meter can read from a
-    pipe) and sample rate (None: the configured one; Opus is always 48 kHz)."""
+    encoder, muxer and sample rate (None: the configured one; Opus is
+    always 48 kHz)."""
 
     name: str
     ext: str
     mime: str
     codec: str
     muxer: str
-    stream_muxer: str
     rate: int | None = None
-    tee_opts: str = ""
 
     def bitrate(self, settings: AudioSettings) -> int:
         """kbit/s: the configured rate for MP3/AAC; Opus sounds as good at half."""
@@ -58,10 +55,10 @@ class Format:
 
 
 FORMATS = {
-    "mp3": Format("mp3", "mp3", "audio/mpeg", "libmp3lame", "mp3", "mp3"),
-    "m4a": Format("m4a", "m4a", "audio/x-m4a", "aac", "ipod", "adts", tee_opts=":movflags=+faststart"),
-    "opus": Format("opus", "opus", "audio/ogg", "libopus", "ogg", "ogg", rate=48000),
-    "wav": Format("wav", "wav", "audio/wav", "pcm_f32le", "wav", "wav"),
+    "mp3": Format("mp3", "mp3", "audio/mpeg", "libmp3lame", "mp3"),
+    "m4a": Format("m4a", "m4a", "audio/x-m4a", "aac", "ipod"),
+    "opus": Format("opus", "opus", "audio/ogg", "libopus", "ogg", rate=48000),
+    "wav": Format("wav", "wav", "audio/wav", "pcm_f32le", "wav"),
 }
 
 
@@ -140,8 +137,10 @@ def _body_chain(plan: Plan, n_ch: int, rate: int, settings: AudioSettings, *,
 
 
 def filter_graph(plan: Plan, clips: list, formats: tuple[Format, ...], n_ch: int,
-                 settings: AudioSettings, *, trim: bool = True) -> str:
-    """The filter graph of a render: input 0 is the source, then the clips."""
+                 settings: AudioSettings, *, trim: bool = True, meter: bool = False) -> str:
+    """The filter graph of a render: input 0 is the source, then the clips.
+    ``meter`` taps the main format's final PCM, just before its encoder:
+    ebur128 for its loudness, astats for its peak."""
     rate = settings.sample_rate
     parts = [f"[0:a:0]{','.join(_body_chain(plan, n_ch, rate, settings, trim=trim))}[body]"]
     cur = "body"
@@ -159,12 +158,20 @@ def filter_graph(plan: Plan, clips: list, formats: tuple[Format, ...], n_ch: int
         idx += 1
     outs = "".join(f"[s{k}]" for k in range(len(formats)))
     parts.append(f"[{cur}]asplit={len(formats)}{outs}")
+    peak = f"astats@{PEAK}=measure_perchannel=none:measure_overall=Peak_level"
     for k, fmt in enumerate(formats):
         chain = [f"volume={plan.comp_db[k]:.3f}dB"]
         if plan.limit:
             chain += _limiter(plan.ceiling_db[k], rate)
-        chain.append(f"aresample={fmt.rate or rate}:resampler=soxr")
-        parts.append(f"[s{k}]{','.join(chain)}[o{k}]")
+        out = f"aresample={fmt.rate or rate}:resampler=soxr"
+        if k or not meter:
+            parts.append(f"[s{k}]{','.join([*chain, out])}[o{k}]")
+        elif plan.limit:  # the peak read at the limiter's 2x rate: a true peak
+            parts += [f"[s0]{','.join(chain)},asplit=2[l0][p0]", f"[p0]{peak},anullsink",
+                      f"[l0]{out},asplit=2[o0][m0]", f"[m0]ebur128@{LOUD}=framelog=quiet,anullsink"]
+        else:  # no limiter (every peak 3 dB or more under the ceiling): ebur128's own 4x true peak
+            parts += [f"[s0]{','.join([*chain, out])},asplit=2[o0][m0]",
+                      f"[m0]ebur128@{LOUD}=framelog=quiet:peak=true,anullsink"]
     return ";".join(parts)
 
 
@@ -189,70 +196,41 @@ def run(args: list[str], source: Path, ffmpeg: str) -> None:
 
 def render(source: Path, ffmpeg: str, plan: Plan, clips: list, formats: tuple[Format, ...],
            paths: list[Path], settings: AudioSettings, n_ch: int, total: float,
-           on_progress: Callable[[float], None]) -> Loudness:
-    """One decode, all encodes; the main encoding is teed into a measuring
-    ffmpeg as it is written. Returns that measurement of the encoded main.
-    Both processes share one process group: any failure or interrupt kills
-    the pair."""
-    progress = _ff.ProgressReader(total, on_progress)
-    args = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-v", "error", "-y", *progress.args(),
-            "-i", str(source)]
+           on_progress: Callable[[float], None], codec_db: float = 0.0) -> Loudness:
+    """One decode, all encodes, and a meter on the main format's samples as
+    they go into its encoder: ebur128 for the loudness, and the peak read
+    at the limiter's 2x rate. ``codec_db`` is what the encoder takes off the
+    loudness (a constant per encoder, see ``audio._codec_shift``). Returns
+    the loudness and true peak of the encoded main file. Measuring before
+    the encoder instead of decoding the encoded file again halves the cost
+    of knowing what listeners hear."""
+    args = ["-nostats", "-v", "info", "-y", "-i", str(source)]
     for clip in clips:
         if clip is not None:
             args += ["-i", str(clip.path)]
-    args += ["-filter_complex", filter_graph(plan, clips, formats, n_ch, settings)]
-    main = formats[0]
-    args += ["-map", "[o0]", *encoder_args(main, settings, n_ch), "-f", "tee",
-             f"[f={main.muxer}{main.tee_opts}]{paths[0].name}|[f={main.stream_muxer}:onfail=ignore]pipe:1"]
-    for k in range(1, len(formats)):  # names relative to cwd: nothing for tee to unescape
-        args += ["-map", f"[o{k}]", *encoder_args(formats[k], settings, n_ch), paths[k].name]
-    meter = [ffmpeg, "-hide_banner", "-nostdin", "-nostats", "-f", main.stream_muxer,
-             "-i", "pipe:0", "-map", "0:a:0", "-af", "ebur128=framelog=quiet", "-f", "null", "-",
-             *true_peak_output()]
-    pipe_r, pipe_w = os.pipe()  # encoded main -> meter
+    args += ["-filter_complex", filter_graph(plan, clips, formats, n_ch, settings, meter=True)]
+    for k, fmt in enumerate(formats):
+        args += ["-map", f"[o{k}]", *encoder_args(fmt, settings, n_ch), str(paths[k])]
+    done = _ff.run(args, ffmpeg=ffmpeg, source=source, what="mastering failed", fix=_FIX, progress=total,
+                   on_progress=on_progress)
+    text = done.log
     try:
-        met = _ff.start(meter, stdin=pipe_r, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    finally:
-        os.close(pipe_r)
-    with _ff.children(met):
-        try:
-            enc = _ff.start(args, group=met.pid, pass_fds=(progress.write_fd,), stdin=subprocess.DEVNULL,
-                            stdout=pipe_w, stderr=subprocess.PIPE, cwd=paths[0].parent)
-        except BaseException:
-            progress.finish()
-            raise
-        finally:
-            os.close(pipe_w)  # the encoder holds its own copy
-        progress.started()
-        with _ff.children(enc):
-            assert enc.stderr is not None
-            errors: list[bytes] = []
-            reader = threading.Thread(target=lambda: errors.extend(enc.stderr), daemon=True)
-            reader.start()
-            met_err = met.communicate()[1]
-            reader.join()
-            enc.wait()
-            progress.finish()
-    if enc.returncode != 0:
-        raise AudioError(f"mastering failed: {_ff.last_error_line(b''.join(errors))}", path=source, fix=_FIX)
-    try:
-        text = met_err.decode("utf-8", "replace")
-        heard = with_true_peak(parse_summary(text), text)
-        if heard.true_peak == heard.true_peak:  # not NaN
-            return heard
-    except AudioError:  # the meter fell over: measure the file itself
+        loud = parse_summary(section(text, f"ebur128@{LOUD}"))
+        peaks = re.findall(r"Peak level dB: (-?[\d.]+|-?inf)", section(text, f"astats@{PEAK}"))
+        peak = float(peaks[-1]) if peaks else loud.true_peak
+        if peak == peak:  # not NaN
+            return Loudness(integrated=round(loud.integrated - codec_db, 1), lra=loud.lra,
+                            true_peak=round(peak, 1))
+    except AudioError:  # no reading came back: measure the file itself
         pass
     return measure(paths[0], ffmpeg)
 
 
 def encoding(path: Path, fmt: Format, settings: AudioSettings) -> Encoding:
     """The feed's facts about one finished file: size, sha256, MIME type."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
+    sha256, sha384 = digests(path)
     return Encoding(path=path, format=fmt.name, mime=fmt.mime, size=path.stat().st_size,
-                    sha256=digest.hexdigest(), bitrate=fmt.bitrate(settings))
+                    sha256=sha256, bitrate=fmt.bitrate(settings), sha384=sha384)
 
 
 def stream_facts(path: Path) -> tuple[float, int, int]:

@@ -20,12 +20,15 @@ the next ordinary run finishes the work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import hashlib
+import os
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 import feeds
 
+from . import notify
 from .build import HashCache, clean_cache, record_media
 from .carry import carry_items
 from .check import feed_rules  # the same wording as castline check
@@ -35,10 +38,13 @@ from .ingest import ingest
 from .lease import Lease
 from .model import Episode, Settings
 from .plan import EpisodeState, Held, Options, Plan, PlannedEpisode, Work, plan_publish
-from .render import FEED_KEY, Built, feed_channel, feed_item, iter_all, notes_html
+from .render import FEED_KEY, Built, feed_channel, feed_item, iter_all, live_statuses, notes_html
 from .state import STATE_KEY, EpisodeRecord, State, dump_state, parse_state
-from .storage import Stamp, Store, Upload, make_upload, open_store
+from .storage import Stamp, Store, Upload, headers_for, make_upload, open_store
 from .sync import differs, phase, prunable, recorded_objects
+
+
+RENDER_VERSION = "castline-0.2-render-1"  # bump when rendering changes what the same inputs give
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class PublishOptions:
     skip_broken: bool = False
     retag_all: bool = False
     remaster_all: bool = False
+    notify: bool = True  # announce a changed feed (WebSub, podping); --no-notify skips it
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class Report:
     repaired: tuple[str, ...] = ()  # objects the store had lost or held wrong, uploaded again
     stale_tags: int = 0  # published episodes with tags older than a show-wide change (--retag-all)
     stale_masters: int = 0  # ... with masters older than an [audio] change (--remaster-all)
+    announcements: tuple[str, ...] = ()  # WebSub and podping calls sent (dry run: that would be sent)
 
     @property
     def upload_bytes(self) -> int:
@@ -124,15 +132,19 @@ def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: 
     _stop_unless_skipping(problems, opts)
 
     kept = [*plan.kept, *(p.record for _, p in failed if p.record is not None and not p.record.removed)]
-    wanted, uploads, warnings = _objects(settings, state, listing, store, built, kept, show_art, podcast_guid)
+    live = live_statuses(settings, podcast_guid, found.live, now)
+    wanted, uploads, warnings, rendered = _objects(settings, state, listing, store, built, kept, show_art, podcast_guid,
+                                                   found.live, now, live)
     used = {k for r in _records_after(state, plan, built, kept, now) if not r.removed for k in _keys(r)}
     deletes = prunable(state, listing, wanted, used) if opts.prune else ()
+    announce = notify.due_notifications(settings, wanted[FEED_KEY].sha256, state.notified, live)
     report = _report(settings, store, plan, built, failed, uploads, len(wanted) - len(uploads), deletes,
                      problems, [*plan.warnings, *warnings], state, listing, opts.dry_run)
+    report = replace(report, announcements=tuple(n.describe() for n in announce.notifications) if opts.notify else ())
     if opts.dry_run:
         return report
-    new_state = _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, listing, deletes)
-    if not uploads and not deletes and dump_state(new_state) == state_bytes:
+    new_state = _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, listing, deletes, rendered)
+    if not uploads and not deletes and dump_state(new_state) == state_bytes and not report.announcements:
         return report  # nothing new: no lease, no write, nothing touched
 
     with Lease(store) as lease:
@@ -147,7 +159,12 @@ def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: 
                 lease.confirm()  # the feed and the state are replaced only by the lease holder
             store.put([u for u in uploads if phase(u.key, feed_keys) == n], verify=n == 0, on_bytes=advance)
         after = store.listing() if uploads else listing
-        new_state = _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, after, deletes)
+        new_state = _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, after, deletes,
+                                 rendered)
+        if opts.notify and announce.notifications:  # the feed is in the store: tell the apps
+            sent = notify.send(announce, env=os.environ, timeout=settings.notify.timeout)
+            new_state = replace(new_state, notified=sent.record)
+            report = replace(report, warnings=(*report.warnings, *sent.warnings))
         store.write_state(STATE_KEY, dump_state(new_state), expected_etag=state.etag)
         if deletes:
             store.delete_many(list(deletes))
@@ -186,17 +203,21 @@ def _master_plan(p: PlannedEpisode):
 
 
 def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store: Store, built: list[BuiltEpisode],
-             kept: list[EpisodeRecord], show_art, podcast_guid: str
-             ) -> tuple[dict[str, Upload], list[Upload], list[str]]:
+             kept: list[EpisodeRecord], show_art, podcast_guid: str, live_events, now: datetime,
+             live: dict[str, str]) -> tuple[dict[str, Upload], list[Upload], list[str], dict]:
     """Every object the show wants in the store (``wanted``, bytes dropped
-    once known to be there: memory stays flat as the show grows) and those
-    the store lacks or holds wrong (``uploads``), in upload order."""
+    once known to be there: memory stays flat as the show grows), those the
+    store lacks or holds wrong (``uploads``), in upload order, and what the
+    state records of the rendered tree.
+
+    The text tree (feed, pages, chapters, transcripts) is rendered only when
+    its inputs changed or the store lost a piece of it: a no-op publish
+    compares one fingerprint instead of rendering every page."""
     show_art_key = f"art/{show_art.name}"
     bs = [b.built for b in built]
-    notes = notes_html(settings, bs)
-    warnings = _feed_warnings(settings, bs, notes, podcast_guid, show_art_key)
     wanted: dict[str, Upload] = {}
     todo: list[Upload] = []
+    warnings: list[str] = []
 
     def want(u: Upload) -> None:
         if not u.sha256 or differs(u, state, listing, store):  # no hash yet: a dry run's estimate
@@ -209,15 +230,53 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
     for b in built:
         for u in b.uploads:
             want(u)
-    for key, data in iter_all(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key):
+    inputs = render_inputs(settings, bs, podcast_guid, show_art_key, f"{live_events!r}{sorted(live.items())}")
+    prior = state.rendered
+    if not kept and prior.get("inputs") == inputs and all(_intact(k, state, listing) for k in prior.get("keys", ())):
+        for key in prior["keys"]:
+            record = state.objects[key]
+            content_type, cache_control = headers_for(key)
+            wanted[key] = Upload(key, b"", record.sha256, record.size or 0, content_type, cache_control)
+        return wanted, _in_order(todo, wanted), warnings, prior
+    notes = notes_html(settings, bs)
+    warnings += _feed_warnings(settings, bs, notes, podcast_guid, show_art_key)
+    rendered = []
+    for key, data in iter_all(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
+                              live=live_events, now=now):
         if key == FEED_KEY and kept:
             data, lost = carry_items(data, store.get(FEED_KEY), {r.guid for r in kept})
             warnings += [f"the published episode with guid {g} is not in the feed the store holds; it stays out "
                          "until its notes are fixed" for g in sorted(lost)]
+        rendered.append(key)
         want(make_upload(key, data))
+    record = {"inputs": inputs, "keys": sorted(rendered)} if not kept else {}
+    return wanted, _in_order(todo, wanted), warnings, record
+
+
+def _in_order(todo: list[Upload], wanted: dict[str, Upload]) -> list[Upload]:
     feed_keys = frozenset(k for k in wanted if k == FEED_KEY or k.startswith("feed-"))
-    todo.sort(key=lambda u: phase(u.key, feed_keys))
-    return wanted, todo, warnings
+    return sorted(todo, key=lambda u: phase(u.key, feed_keys))
+
+
+def _intact(key: str, state: State, listing: dict[str, Stamp]) -> bool:
+    record = state.objects.get(key)
+    return record is not None and key in listing and record.stamp == listing[key].token
+
+
+def render_inputs(settings: Settings, built: list[Built], podcast_guid: str, show_art_key: str, live: str) -> str:
+    """A fingerprint of everything the text tree is rendered from: the
+    settings, the templates (built-in and the show's), castline's version,
+    every episode as built (notes, media facts, keys) and the live items'
+    statuses (which change with the clock)."""
+    digest = hashlib.sha256(f"{RENDER_VERSION}\n{settings!r}\n{podcast_guid}\n{show_art_key}\n{live}\n".encode())
+    for folder in (Path(__file__).parent / "templates", Path(__file__).parent / "static", settings.root / "templates"):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(f"{path.name}\n".encode() + path.read_bytes())
+    for b in sorted(built, key=lambda b: b.guid):
+        digest.update(repr(b).encode())
+    return digest.hexdigest()
 
 
 def _keys(r: EpisodeRecord) -> set[str]:
@@ -243,10 +302,10 @@ def _records_after(state: State, plan: Plan, built: list[BuiltEpisode], kept: li
 
 def _state_after(state: State, plan: Plan, built: list[BuiltEpisode], kept: list[EpisodeRecord], now: datetime,
                  podcast_guid: str, settings: Settings, wanted: dict[str, Upload], listing: dict[str, Stamp],
-                 deletes: tuple[str, ...]) -> State:
+                 deletes: tuple[str, ...], rendered: dict) -> State:
     records = _records_after(state, plan, built, kept, now)
     return replace(state, podcast_guid=podcast_guid, feed_url=settings.feed_url, episodes=tuple(records),
-                   objects=recorded_objects(state, wanted, listing, deletes))
+                   objects=recorded_objects(state, wanted, listing, deletes), rendered=rendered)
 
 
 def status(settings: Settings, *, now: datetime | None = None, store: Store | None = None) -> StatusReport:

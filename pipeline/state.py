@@ -75,6 +75,7 @@ class State:
     objects: dict[str, ObjectRecord] = field(default_factory=dict)
     etag: str | None = None  # of the state object as read; for the conditional write
     notified: dict[str, Any] = field(default_factory=dict)  # what announcements were sent (pipeline/notify)
+    rendered: dict[str, Any] = field(default_factory=dict)  # {"inputs": fingerprint, "keys": [...]} of the text tree
 
     def by_guid(self) -> dict[str, EpisodeRecord]:
         return {r.guid: r for r in self.episodes}
@@ -95,7 +96,7 @@ def parse_state(data: bytes | None, etag: str | None, where: str) -> State:
         objects = {k: ObjectRecord(v) if isinstance(v, str) else ObjectRecord(**v)
                    for k, v in dict(raw.get("objects", {})).items()}
         return State(raw.get("podcast_guid"), raw.get("feed_url"), episodes, objects, etag,
-                     dict(raw.get("notified", {})))
+                     dict(raw.get("notified", {})), dict(raw.get("rendered", {})))
     except (ValueError, TypeError, AttributeError) as exc:
         raise StateError(f"the published state is unreadable ({exc})", path=where,
                          fix="restore it from a backup; castline never guesses GUIDs") from None
@@ -112,6 +113,8 @@ def dump_state(state: State) -> bytes:
     }
     if state.notified:
         body["notified"] = state.notified
+    if state.rendered:
+        body["rendered"] = state.rendered
     return (json.dumps(body, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode()
 
 

@@ -23,19 +23,20 @@ Rules every store keeps:
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Protocol, Sequence
 
+from pipeline.digest import sha256_of  # noqa: F401  (the stores' one hash)
 from pipeline.errors import ConfigError, StateError, StoreError
 from pipeline.model import StorageSettings
 
 SHORT_CACHE = "public, max-age=300"
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 STATE_CACHE = "no-cache"
+ARCHIVE_CACHE = "public, max-age=86400"
 IMMUTABLE_PREFIXES = ("media/", "art/")
 
 _CONTENT_TYPES = {
@@ -59,7 +60,6 @@ _CONTENT_TYPES = {
     ".ico": "image/x-icon",
 }
 _KEY_RE = re.compile(r"[A-Za-z0-9._/-]+")
-_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -165,19 +165,11 @@ def headers_for(key: str) -> tuple[str, str]:
         content_type = _CONTENT_TYPES[suffix]
     else:
         content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
-    immutable = key.startswith(IMMUTABLE_PREFIXES)
-    return content_type, IMMUTABLE_CACHE if immutable else SHORT_CACHE
-
-
-def sha256_of(source: Path | bytes) -> str:
-    """Hex sha256 of bytes or of a file, read in 1 MiB chunks."""
-    if isinstance(source, bytes):
-        return hashlib.sha256(source).hexdigest()
-    digest = hashlib.sha256()
-    with open(source, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    if key.startswith(IMMUTABLE_PREFIXES):
+        return content_type, IMMUTABLE_CACHE
+    if key.startswith("feed-archive-"):
+        return content_type, ARCHIVE_CACHE  # RFC 5005 archive pages: old episodes, rarely rewritten
+    return content_type, SHORT_CACHE
 
 
 def make_upload(key: str, source: Path | bytes, sha256: str | None = None) -> Upload:

@@ -24,7 +24,6 @@ tag: the result is the same bytes as tagging the untagged file.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -132,11 +131,9 @@ def read_tags(path: Path) -> dict:
 
 def file_facts(path: Path) -> FileFacts:
     """Size and SHA-256 of ``path`` as it is now: call after the last write."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return FileFacts(Path(path).stat().st_size, digest.hexdigest())
+    from .digest import sha256_of
+
+    return FileFacts(Path(path).stat().st_size, sha256_of(Path(path)))
 
 
 def chapter_spans(info: TagInfo, path: Path | None = None) -> list[Span]:
