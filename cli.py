@@ -291,7 +291,7 @@ def _print_publish(report) -> None:
                   f"{report.unchanged} unchanged" + (f", deleted {len(report.deletes)}" if report.deletes else "")
                   + (f", {len(report.repaired)} the store had lost" if report.repaired else ""), markup=False)
     for w in report.warnings:
-        err.print(f"warning: {w}", markup=False)
+        _line(err, f"warning: {w}")
     _print_stale(report)
     if report.local_dir is not None:
         root = Path(report.local_dir)

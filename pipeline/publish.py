@@ -38,6 +38,7 @@ from .ingest import ingest
 from .lease import Lease
 from .model import Episode, Settings
 from .plan import EpisodeState, Held, Options, Plan, PlannedEpisode, Work, plan_publish
+from .scaffold import placeholder_problems
 from .render import FEED_KEY, Built, feed_channel, feed_item, iter_all, live_statuses, notes_html
 from .state import STATE_KEY, EpisodeRecord, State, dump_state, parse_state
 from .storage import Stamp, Store, Upload, headers_for, make_upload, open_store
@@ -125,6 +126,8 @@ def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: 
     plan = plan_publish(settings, found.episodes, _present_slugs(settings, found.episodes), state, podcast_guid,
                         hashes, listing, now, Options(opts.only, opts.remove, opts.retag_all, opts.remaster_all))
     problems = [*found.problems, *plan.problems]
+    if placeholders := placeholder_problems(settings):  # never skipped: "My Show" by "Your Name" stays home
+        _stop_unless_skipping([*placeholders, *problems], PublishOptions())
     _stop_unless_skipping(problems, opts)
     built, failed = _build_all(settings, plan, now, progress, arts, hashes, store, opts.dry_run)
     hashes.save()

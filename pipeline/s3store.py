@@ -23,7 +23,7 @@ How a sync stays cheap and safe:
 from __future__ import annotations
 
 import io
-import re
+
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,32 +39,20 @@ from pipeline.errors import ConfigError, StoreError
 from pipeline.s3errors import is_missing, is_precondition_failed, translate
 from pipeline.storage import STATE_CACHE, ObjectInfo, Stamp, Upload, state_changed_error, validate_key
 
-_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _MB = 1024 * 1024
 
 
 def parse_s3_url(url: str, config: Path) -> tuple[str, str]:
-    """``s3://bucket/some/prefix`` -> ("bucket", "some/prefix")."""
+    """``s3://bucket/some/prefix`` -> ("bucket", "some/prefix"), by the one
+    rule config.py checks (``s3_url_problem``)."""
+    from pipeline.config import s3_url_problem
+
+    problem = s3_url_problem(url)
+    if problem:
+        raise ConfigError(problem, path=config, field="storage.url",
+                          fix="write s3://bucket/prefix with a bucket of 3-63 lowercase letters, digits, '.' or '-'")
     bucket, _, prefix = url[len("s3://"):].partition("/")
-    prefix = prefix.strip("/")
-    if not _BUCKET_RE.fullmatch(bucket) or ".." in bucket:
-        raise ConfigError(
-            f"bad bucket name in {url!r}",
-            path=config,
-            field="storage.url",
-            fix="write s3://bucket/prefix with a bucket of 3-63 lowercase letters, digits, '.' or '-'",
-        )
-    if prefix:
-        try:
-            validate_key(prefix)
-        except StoreError:
-            raise ConfigError(
-                f"bad prefix in {url!r}",
-                path=config,
-                field="storage.url",
-                fix="use only ASCII letters, digits, '-', '.', '_' and '/' in the prefix",
-            ) from None
-    return bucket, prefix
+    return bucket, prefix.strip("/")
 
 
 class S3Store:
