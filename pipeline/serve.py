@@ -183,6 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Last-Modified", modified)
         self.send_header("ETag", etag)
+        if key.endswith((".vtt", ".srt", ".chapters.json")):  # browser players fetch these cross-origin
+            self.send_header("Access-Control-Allow-Origin", "*")
         if span:
             self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
         self.end_headers()

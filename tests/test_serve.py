@@ -27,6 +27,7 @@ def served(tmp_path_factory):
     (root / "index.html").write_text("<!doctype html><title>home</title>")
     (root / "episodes/index.html").write_text("<!doctype html><title>episodes</title>")
     (root / "episodes/a b.html").write_text("spaced")
+    (root / "episodes/ep.chapters.json").write_text("{}")
     for name, data in {"chapters.json": "{}", "t.vtt": "WEBVTT\n", "t.srt": "1\n", "style.css": "a{}",
                        "player.js": ";", "art.jpg": "j", "art.png": "p", "empty.txt": ""}.items():
         (root / name).write_text(data)
@@ -213,3 +214,11 @@ def test_serve_of_an_s3_show_says_to_pass_a_folder(run_cli, sample_show):
     assert result.stderr.splitlines() == [
         "error: config.toml: storage.url: the store is s3://bucket/show, not a local folder; pass --dir public (after a "
         "local publish) to preview a folder"]
+
+
+@pytest.mark.parametrize("path, cors", [("/t.vtt", True), ("/t.srt", True), ("/episodes/ep.chapters.json", True),
+                                        ("/media/ep.mp3", False), ("/index.html", False)])
+def test_transcripts_and_chapters_allow_any_origin(served, path, cors):
+    """Browser players (on the page, or another site) fetch these with CORS."""
+    _, headers, _ = request(served, path)
+    assert (headers.get("access-control-allow-origin") == "*") is cors
