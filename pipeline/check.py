@@ -17,6 +17,8 @@ an episode dated in the future).
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -76,12 +78,13 @@ def check(settings: Settings, *, now: datetime | None = None, check_store: bool 
             show_wide.extend(_attempt(root, lambda c=clip: _probe(c, ffmpeg)))
 
     found = ingest(settings)
+    probes = ProbeCache(root)
     per_notes: dict[str, list[CastlineError]] = {}
     items, notes_of = [], {}
     for ep in sorted(found.episodes, key=lambda e: e.notes_path.name):
         notes = _rel(root, ep.notes_path)
         warnings.extend(f"{notes}: {w}" for w in _held(ep, now))
-        built, per_notes[notes] = _check_episode(settings, ep, ffmpeg)
+        built, per_notes[notes] = _check_episode(settings, ep, ffmpeg, probes)
         if built is not None:
             html = render_markdown(ep.body, allow_html=settings.show.allow_html)
             items.append(feed_item(settings, built, html))
@@ -97,23 +100,46 @@ def check(settings: Settings, *, now: datetime | None = None, check_store: bool 
         else:
             show_wide.append(problem.error)
 
+    probes.save()
     problems = [*show_wide, *found.problems, *(p for group in per_notes.values() for p in group)]
     if check_store:
         problems.extend(_attempt(root, lambda: open_store(settings.storage, root).check()))
+        if not problems:
+            warnings.extend(_stale(settings))
     notes_dir = root / "show_notes"
     checked = len(list(notes_dir.glob("*.md"))) if notes_dir.is_dir() else 0
     return CheckReport(problems=tuple(_unique(problems)), warnings=tuple(dict.fromkeys(warnings)),
                        episodes_checked=checked)
 
 
-def _check_episode(settings: Settings, ep: Episode, ffmpeg: str) -> tuple[Built | None, list[CastlineError]]:
+def _stale(settings: Settings) -> list[str]:
+    """How many published episodes carry tags or masters from before a
+    show-wide change (publish leaves them as published unless asked)."""
+    from .publish import status
+
+    try:
+        report = status(settings)
+    except CastlineError:
+        return []
+    out = []
+    if report.stale_tags:
+        out.append(f"{report.stale_tags} published episode(s) carry tags from before a show-wide change; "
+                   "castline publish --retag-all updates them")
+    if report.stale_masters:
+        out.append(f"{report.stale_masters} published episode(s) were mastered with older [audio] settings; "
+                   "castline publish --remaster-all updates them")
+    return out
+
+
+def _check_episode(settings: Settings, ep: Episode, ffmpeg: str,
+                   probes: ProbeCache | None = None) -> tuple[Built | None, list[CastlineError]]:
     """Probe the recording, check the art and read the transcript; return a
     stand-in Built (for the feed rules) when the recording decodes."""
     root = settings.root
     problems: list[CastlineError] = []
     info = None
     try:
-        info = _probe(ep.audio_path, ffmpeg)
+        info = _probe(ep.audio_path, ffmpeg, probes)
     except CastlineError as exc:
         problems.append(exc.relative_to(root))
     if ep.image is not None:
@@ -129,10 +155,47 @@ def _check_episode(settings: Settings, ep: Episode, ffmpeg: str) -> tuple[Built 
     return _stand_in(settings, ep, info.duration, cues), problems
 
 
-def _probe(path: Path, ffmpeg: str):
-    from .audio import probe  # imported late: the mastering module is large
+def _probe(path: Path, ffmpeg: str, cache: "ProbeCache | None" = None):
+    if cache is not None:
+        return cache.probe(path, ffmpeg)
+    from .loudness import probe  # imported late: the mastering modules are large
 
     return probe(path, ffmpeg)
+
+
+class ProbeCache:
+    """What ffmpeg said about each recording, remembered by the file's path,
+    size and mtime (``.castline/cache/probes.json``): ``castline check`` of a
+    show whose recordings did not change starts no ffmpeg at all. A file
+    that fails to probe is never cached (its error is worded fresh)."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / ".castline" / "cache" / "probes.json"
+        try:
+            self.data: dict[str, list] = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self.data = {}
+        self.dirty = False
+
+    def probe(self, path: Path, ffmpeg: str):
+        from .loudness import SourceInfo, probe
+
+        st = path.stat()
+        key = str(path.resolve())
+        hit = self.data.get(key)
+        if hit and hit[:2] == [st.st_size, st.st_mtime_ns]:
+            return SourceInfo(*hit[2:])
+        info = probe(path, ffmpeg)
+        self.data[key] = [st.st_size, st.st_mtime_ns, info.duration, info.channels, info.sample_rate, info.codec]
+        self.dirty = True
+        return info
+
+    def save(self) -> None:
+        if self.dirty:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".probes-{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.data))
+            os.replace(tmp, self.path)
 
 
 def _stand_in(settings: Settings, ep: Episode, duration: float, cues: tuple[Cue, ...]) -> Built:
