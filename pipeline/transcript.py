@@ -36,6 +36,9 @@ from .text import clean_line, clean_text
 
 _FIX_VTT = "write cues as '00:01:02.500 --> 00:01:05.000' followed by the text (see the WebVTT spec)"
 _FIX_SRT = "write cues as a number, '00:01:02,500 --> 00:01:05,000', then the text"
+# how every WebVTT block after the header starts: NOTE, STYLE, REGION, or a
+# cue's timing line (after an optional identifier line)
+_VTT_BLOCK = re.compile(r"(?:NOTE|STYLE|REGION)(?:\s|$)|(?:[^\n]*\n)?[^\n]*-->")
 _SRT_TAG = re.compile(r"</?(?:b|i|u|font)(?:\s[^>]*)?>|\{\\[^}]*\}", re.IGNORECASE)  # <i>, <font ...>, {\an8}
 
 
@@ -110,22 +113,28 @@ def _read_vtt(text: str, path: Path) -> tuple[Cue, ...]:
     except MalformedFileError:
         raise NotesError("a WebVTT file must start with 'WEBVTT'", path=path, line=1, fix=_FIX_VTT) from None
     except MalformedCaptionError as exc:
-        line, timing = _locate(text, _vtt_block_is_bad, skip_first=True)
+        line, timing = _locate(text, _vtt_block_is_bad, skip_first=True) or _first(text)
         reason = _lower_first(_cut(str(exc)))
         what = "bad cue timing" if reason.startswith(("invalid cue block", "invalid timestamp")) else f"{reason} in"
         raise NotesError(f"{what} {_cut(timing)!r}", path=path, line=line, fix=_FIX_VTT) from None
     if any(c.end_time < c.start_time for c in captions):
-        line, timing = _locate(text, _vtt_block_is_bad, skip_first=True)
+        line, timing = _locate(text, _vtt_block_is_bad, skip_first=True) or _first(text)
         raise NotesError(f"cue ends before it starts: {_cut(timing)!r}", path=path, line=line, fix=_FIX_VTT)
+    # A WebVTT reader skips a block that is not a cue, a NOTE, STYLE or
+    # REGION; those words would be lost without a word, so they are an error.
+    stray = _locate(text, lambda block: not _VTT_BLOCK.match(block), skip_first=True)
+    if stray:
+        raise NotesError("expected a cue timing line with '-->'", path=path, line=stray[0], fix=_FIX_VTT)
     cues = []
     for c in captions:
-        words = clean_line(html.unescape(c.text))
+        clean = Caption(text=_clean_lines(c.raw_text))  # words and voice read from what is published
+        words = clean_line(html.unescape(clean.text))
         if not words:
             continue
-        voice = c.voice
+        voice = clean.voice
         cues.append(Cue(start=c.start_time.in_milliseconds() / 1000, end=c.end_time.in_milliseconds() / 1000,
                         text=words, speaker=clean_line(html.unescape(voice)) or None if voice else None,
-                        markup=_clean_lines(c.raw_text), settings=clean_line(str(c.settings)),
+                        markup=clean.raw_text, settings=clean_line(str(c.settings)),
                         identifier=clean_line(c.identifier or "") or None))
     return tuple(cues)
 
@@ -150,10 +159,10 @@ def _read_srt(text: str, path: Path) -> tuple[Cue, ...]:
         first = text[start:].split("\n", 1)[0]
         raise NotesError(f"cannot read this as a cue: {_cut(first)!r}", path=path, line=line, fix=_FIX_SRT) from None
     except (ValueError, OverflowError):  # a time or a cue number past any recording
-        line, timing = _locate(text, _srt_block_is_bad)
+        line, timing = _locate(text, _srt_block_is_bad) or _first(text)
         raise NotesError(f"bad cue timing {_cut(timing)!r}", path=path, line=line, fix=_FIX_SRT) from None
     if any(s.end < s.start for s in subtitles):
-        line, timing = _locate(text, _srt_block_is_bad)
+        line, timing = _locate(text, _srt_block_is_bad) or _first(text)
         raise NotesError(f"cue ends before it starts: {_cut(timing)!r}", path=path, line=line, fix=_FIX_SRT)
     cues = []
     for s in subtitles:
@@ -173,10 +182,10 @@ def _srt_block_is_bad(block: str) -> bool:
 
 # -- shared ------------------------------------------------------------------
 
-def _locate(text: str, is_bad: Callable[[str], bool], *, skip_first: bool = False) -> tuple[int, str]:
+def _locate(text: str, is_bad: Callable[[str], bool], *, skip_first: bool = False) -> tuple[int, str] | None:
     """The line (1-based) and text of the timing line of the first block
     (blank-line separated) that ``is_bad`` on its own: the libraries say what
-    is wrong, this finds where. Line 1 when no single block is to blame."""
+    is wrong, this finds where. None when no single block is to blame."""
     lines = text.split("\n")
     block: list[tuple[int, str]] = []
     seen_first = not skip_first
@@ -189,7 +198,11 @@ def _locate(text: str, is_bad: Callable[[str], bool], *, skip_first: bool = Fals
         elif block and is_bad("\n".join(ln for _, ln in block)):
             return next(((n, ln) for n, ln in block if "-->" in ln), block[0])
         block = []
-    return 1, lines[0] if lines else ""
+    return None
+
+
+def _first(text: str) -> tuple[int, str]:
+    return 1, text.split("\n", 1)[0]
 
 
 def _clean_lines(markup: str) -> str:

@@ -166,6 +166,9 @@ def test_a_published_srt_transcript_is_the_hosts_file_moved(show: Path, run_cli)
     ("WEBVTT\n\n00:00:02.000 --> 00:00:15.300\nok\n\n00:00:16.000 --> 00:00:99.000\nbad\n",
      f"error: {VTT1}:6: bad cue timing '00:00:16.000 --> 00:00:99.000'; write cues as '00:01:02.500 --> "
      "00:01:05.000' followed by the text (see the WebVTT spec)"),
+    ("WEBVTT\n\n00:00:02.000 --> 00:00:15.300\nok\n\nwords a blank line cut off their cue\n",
+     f"error: {VTT1}:6: expected a cue timing line with '-->'; write cues as '00:01:02.500 --> 00:01:05.000' followed "
+     "by the text (see the WebVTT spec)"),
     ("00:00:02.000 --> 00:00:15.300\nno header\n",
      f"error: {VTT1}:1: a WebVTT file must start with 'WEBVTT'; write cues as '00:01:02.500 --> 00:01:05.000' "
      "followed by the text (see the WebVTT spec)"),
