@@ -16,9 +16,9 @@ The episode is never held in memory as PCM; it streams through ffmpeg:
    the rate, so it holds the peaks between samples; skipped when no peak can
    reach the ceiling), resample, encode. A lossy encoder changes loudness a
    little, the same way on any speech or music (LAME at 128k: -0.4 to -0.5
-   LU; ``_codec_shift``), so that is folded into the gain. The main file's
-   bytes are teed into a second ffmpeg that measures them as they are
-   written;
+   LU; ``_codec_shift``), so that is folded into the gain. The main
+   format's samples are measured on their way into the encoder (ebur128,
+   and the peak at the limiter's 2x rate);
 3. **correct** only if that measurement of the encoded file is off target
    (beyond 0.4 LU, or over the true-peak ceiling): render again with the
    error taken out.
@@ -47,7 +47,7 @@ from .model import AudioSettings, Episode, Loudness, MasteredAudio
 __all__ = ["AUDIO_VERSION", "FORMATS", "Format", "SourceInfo", "cache_key", "convert_filter",
            "effective_audio", "encoder_args", "master", "measure", "prepare_clip", "probe"]
 
-AUDIO_VERSION = "2"  # bump when the mastering chain changes what it outputs
+AUDIO_VERSION = "3"  # bump when the mastering chain changes what it outputs
 log = logging.getLogger("castline.audio")
 
 _TOLERANCE_LU = 0.4  # re-render only if the encoded file is further than this from target
@@ -128,7 +128,7 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
             paths = [tmp / f"out{k}.{fmt.ext}" for k, fmt in enumerate(formats)]
             total = _expected_duration(plan, clips, settings)
             heard = _render(source, ffmpeg, plan, clips, formats, paths, settings, n_ch, total,
-                            lambda f: _progress(on_progress, _MEASURED + (1 - _MEASURED) * f))
+                            lambda f: _progress(on_progress, _MEASURED + (1 - _MEASURED) * f), comp[0])
             fix = _correction(heard, settings)
             if fix is None:
                 break

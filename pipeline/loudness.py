@@ -14,7 +14,6 @@ probe is ``ffmpeg -i`` read back from its stream banner.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -117,20 +116,6 @@ def parse_summary(text: str, path: Path | None = None) -> Loudness:
                     true_peak=float(peak.group(1)) if peak else float("nan"))
 
 
-def true_peak_output(pre: str = "") -> list[str]:
-    """ffmpeg output options for a second filter thread that reads the true
-    peak: 4x oversampling with soxr, then the sample peak (BS.1770 Annex 2)."""
-    chain = [f for f in (pre, "aresample=176400:resampler=soxr",
-                         "astats=measure_perchannel=none:measure_overall=Peak_level") if f]
-    return ["-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-"]
-
-
-def with_true_peak(loud: Loudness, text: str) -> Loudness:
-    """``loud`` with the true peak read from astats after true_peak_output."""
-    tp = re.findall(r"Peak level dB: (-?[\d.]+|-?inf)", text)
-    return dataclasses.replace(loud, true_peak=round(float(tp[-1]), 1) if tp else float("nan"))
-
-
 def convert_filter(channels: int) -> str:
     """The channel/sample-format conversion both passes share, so the gain
     measured in the first pass is the gain of exactly what gets encoded."""
@@ -160,8 +145,8 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
                ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ,
                progress=duration, on_progress=on_progress)
     text = proc.log
-    raw = parse_summary(_section(text, "ebur128@source"), path)
-    loud = parse_summary(_section(text, "ebur128@shaped"), path) if shape else raw
+    raw = parse_summary(section(text, "ebur128@source"), path)
+    loud = parse_summary(section(text, "ebur128@shaped"), path) if shape else raw
     floor = float("nan")
     if noise:
         blocks = sorted(float(m) for m in re.findall(r"\[ebur128@source @ [^\]]*\] t: \S+\s+TARGET:\S+ LUFS\s+M:\s*(-?[\d.]+)", text)
@@ -186,7 +171,7 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
                     source=raw if shape else None, noise=floor)
 
 
-def _section(text: str, name: str) -> str:
+def section(text: str, name: str) -> str:
     """The part of ffmpeg's log one named filter wrote last (its summary)."""
     at = text.rfind(f"[{name} @ ")
     end = text.find("\n[", at + 1)

@@ -64,10 +64,13 @@ def test_master_reaches_loudness_and_true_peak(sources, tmp_path, case, channels
     assert (result.channels, result.sample_rate) == (channels, 44100)
     assert result.offset == 0.0  # no intro, nothing trimmed: recording time is master time
     assert abs(result.duration - decode(result.main.path, FF).duration) <= 0.05
-    # the reported loudness is a measurement of the file, not of the plan
+    # the reported loudness is a measurement (of the samples going into the
+    # encoder, less the encoder's known shift), not the plan; the peak is read
+    # there too, at the limiter's 2x rate: the encoder's low-pass takes a
+    # little off it, so it is a bound a few tenths over the file's
     d = decode(result.main.path, FF)
     assert abs(result.output_loudness.integrated - integrated(d)) <= 0.3
-    assert abs(result.output_loudness.true_peak - true_peak(d)) <= 0.3
+    assert -0.4 <= result.output_loudness.true_peak - true_peak(d) <= 1.0
     source = decode(src, FF)
     if source.channels <= 2:  # above that castline reports the downmix it masters
         assert abs(result.input_loudness.integrated - integrated(source)) <= 0.5
@@ -240,14 +243,16 @@ def test_cache_key_follows_content_settings_and_version(monkeypatch, tmp_path):
     assert key != audio.cache_key("a" * 64, base)
 
 
-@pytest.mark.parametrize("wrong", [
-    pytest.param(((2.0,), (-1.5,)), id="prediction-too-loud"),
-    pytest.param(((0.0,), (1.0,)), id="ceiling-too-high"),
-])
-def test_a_wrong_prediction_is_corrected_from_the_encoded_file(sources, tmp_path, monkeypatch, wrong):
-    """Whatever the codec-shift table says, the file is measured after
-    encoding and rendered again if it misses the target."""
-    monkeypatch.setattr(audio, "_codec_shift", lambda *a, **k: wrong)
+@pytest.mark.parametrize("wrong", ["gain-too-high", "ceiling-too-high"])
+def test_a_first_render_off_target_is_corrected(sources, tmp_path, monkeypatch, wrong):
+    """Whatever the plan, the render is measured and rendered again if it
+    misses the target: 2 dB too much gain (what a limiter eating loudness
+    looks like from the other side), or a ceiling over 0 dBFS."""
+    if wrong == "gain-too-high":
+        first = audio._first_plan
+        monkeypatch.setattr(audio, "_first_plan", lambda *a: dataclasses.replace(first(*a), gain_db=first(*a).gain_db + 2))
+    else:
+        monkeypatch.setattr(audio, "_codec_shift", lambda *a: ((0.45,), (1.0,)))
     renders = []
     real_render = audio._render
     monkeypatch.setattr(audio, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))

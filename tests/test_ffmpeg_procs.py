@@ -97,7 +97,7 @@ def test_stop_all_ends_a_run_waiting_in_another_thread():
 def test_kill_9_of_castline_mid_mastering_leaves_no_ffmpeg(sample_show):
     """A real ``castline publish`` on a show whose recording takes seconds to
     master is killed with SIGKILL while ffmpeg renders: every ffmpeg it
-    started (the encoder and the meter reading from it) dies too."""
+    started dies too."""
     recording = sample_show / "episodes" / "001-lets-take-this-offline.flac"
     ffmpeg.run(["-y", "-f", "lavfi", "-i", "anoisesrc=d=900:c=pink:a=0.05:r=44100", "-ac", "2",
                 "-c:a", "flac", "-compression_level", "0", str(recording)], ffmpeg=FF)
@@ -105,13 +105,13 @@ def test_kill_9_of_castline_mid_mastering_leaves_no_ffmpeg(sample_show):
                                 cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         def rendering() -> bool:
-            return any(parent == castline.pid and " tee " in cmd and "ffmpeg" in cmd
+            return any(parent == castline.pid and "ebur128@verify" in cmd and "ffmpeg" in cmd
                        for parent, _, _, cmd in _processes().values())
 
         assert _wait_until(rendering, 120), castline.stderr.read().decode() if castline.poll() is not None else ""
         children = {pid: group for pid, (parent, group, _, cmd) in _processes().items()
                     if parent == castline.pid and "ffmpeg" in cmd}
-        assert len(children) >= 2  # the encoder and its meter
+        assert children
         assert castline.pid not in children.values()  # in a group of their own, not castline's
     finally:
         castline.send_signal(signal.SIGKILL)
