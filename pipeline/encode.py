@@ -25,7 +25,7 @@ from .loudness import convert_filter, measure, parse_summary, section
 from .model import AudioSettings, Encoding, Loudness
 
 __all__ = ["FORMATS", "LEVELER", "Format", "Plan", "denoiser", "crossfade", "encoder_args", "encoding", "filter_graph",
-           "render", "run", "stream_facts"]
+           "render", "stream_facts"]
 
 log = logging.getLogger("castline.audio")  # the mastering log, as before the split
 
@@ -187,11 +187,6 @@ def _limiter(ceiling_db: float, rate: int) -> list[str]:
     return [f"aresample={_OVERSAMPLE * rate}:resampler=soxr",
             f"alimiter=limit={limit:.5f}:level=0:latency=1:attack=5:release=50",
             f"aresample={rate}:resampler=soxr"]
-
-
-def run(args: list[str], source: Path, ffmpeg: str) -> None:
-    """Run one ffmpeg command to the end; a failure names ``source``."""
-    _ff.run(args, ffmpeg=ffmpeg, source=source, what="mastering failed", fix=_FIX)
 
 
 def render(source: Path, ffmpeg: str, plan: Plan, clips: list, formats: tuple[Format, ...],

@@ -126,11 +126,11 @@ def convert_filter(channels: int) -> str:
 def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, float] | None,
             shape: tuple[str, ...] = (), noise: bool = False, duration: float = 0.0,
             on_progress: Callable[[float], None] | None = None) -> Analysis:
-    """One decode, one filter thread: if ``silence`` is ``(threshold_dbfs,
-    min_seconds)``, silencedetect for the trim points, and ebur128 on the
-    recording as it is; then, if given, the ``shape`` filters the render
-    applies before its gain (the leveler) and ebur128 again, on what the gain
-    will act on. ``noise`` keeps the source meter's 400 ms readings, whose
+    """One decode: if ``silence`` is ``(threshold_dbfs, min_seconds)``,
+    silencedetect for the trim points, and ebur128 on the recording as it
+    is; and, if given, on a second filter thread, the ``shape`` filters the
+    render applies before its gain (the leveler) and ebur128 again, on what
+    the gain will act on. ``noise`` keeps the source meter's 400 ms readings, whose
     quietest tenth is the recording's noise floor (the denoiser's setting).
     The true peak of the source is not needed: the limiter decision leaves
     a margin for it, and the encoded file is measured at 4x. ``duration``
@@ -139,11 +139,13 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
     if silence is not None:
         chain.append(f"silencedetect=n={silence[0]}dB:d={silence[1]}")
     chain.append(f"ebur128@source=peak=sample:framelog={'info' if noise else 'quiet'}")
-    if shape:
-        chain += [*shape, "ebur128@shaped=peak=sample:framelog=quiet"]
-    proc = run(["-nostats", "-i", str(path), "-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-"],
-               ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ,
-               progress=duration, on_progress=on_progress)
+    outputs = ["-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-"]
+    if shape:  # a second output: its own filter thread, on the other core
+        outputs += ["-map", "0:a:0", "-af", ",".join([convert_filter(channels), *shape,
+                                                      "ebur128@shaped=peak=sample:framelog=quiet"]),
+                    "-f", "null", "-"]
+    proc = run(["-nostats", "-i", str(path), *outputs], ffmpeg=ffmpeg, source=path, what="cannot be decoded",
+               fix=_FIX_READ, progress=duration, on_progress=on_progress)
     text = proc.log
     raw = parse_summary(section(text, "ebur128@source"), path)
     loud = parse_summary(section(text, "ebur128@shaped"), path) if shape else raw
