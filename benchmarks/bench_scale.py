@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import shutil
 import struct
@@ -185,7 +186,8 @@ def table(results: dict[int, dict[str, dict]], hugo: dict[int, float] | None = N
 def _hugo_version() -> str:
     try:
         out = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout
-        return out.split()[1].split("-")[0] if out else "?"
+        found = re.search(r"v(\d+\.\d+\.\d+)", out)
+        return found.group(1) if found else "?"
     except (OSError, IndexError):
         return "?"
 

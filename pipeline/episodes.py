@@ -21,7 +21,6 @@ from .build import (HashCache, MediaPlan, cached_master, is_mastered, master_cac
                     published_master, record_media, tag_cached)
 from .errors import NotesError
 from .model import Chapter, Encoding, Episode, MasteredAudio, Settings
-from .pages import clock
 from .plan import PlannedEpisode, Work
 from .render import Built, chapters_key, page_key
 from .state import EpisodeRecord
@@ -232,6 +231,8 @@ def _master(settings: Settings, p: PlannedEpisode, progress: Progress, masters: 
 def _check_chapters(ep: Episode, mastered: MasteredAudio) -> None:
     """A chapter that starts after the end of the published audio would be
     dropped from the file, the feed and the page without a word."""
+    from .pages import clock
+
     for i, c in enumerate(ep.chapters, 1):
         if c.start + mastered.offset >= mastered.duration:
             raise NotesError(

@@ -30,8 +30,6 @@ import feeds
 
 from . import notify
 from .build import HashCache, clean_cache, record_media
-from .carry import carry_items
-from .check import feed_rules  # the same wording as castline check
 from .episodes import MASTER_WORKERS, ArtCache, BuiltEpisode, Masters, Progress, Quiet, build_episode
 from .errors import CastlineError, Problems, StateError
 from .ingest import ingest
@@ -247,6 +245,8 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
     for key, data in iter_all(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
                               live=live_events, now=now):
         if key == FEED_KEY and kept:
+            from .carry import carry_items
+
             data, lost = carry_items(data, store.get(FEED_KEY), {r.guid for r in kept})
             warnings += [f"the published episode with guid {g} is not in the feed the store holds; it stays out "
                          "until its notes are fixed" for g in sorted(lost)]
@@ -411,6 +411,8 @@ def _feed_warnings(settings: Settings, built: list[Built], notes: dict[str, str]
     them: an error (a channel rule) stops the publish before anything is
     uploaded; a warning (an episode description over 4000 bytes, which
     Apple cuts) is reported and the publish goes on."""
+    from .check import feed_rules  # the same wording as castline check
+
     items = [feed_item(settings, b, notes[b.guid]) for b in built]
     notes_of = {b.guid: str(b.episode.notes_path.relative_to(settings.root)) for b in built}
     rules = feed_rules(feed_channel(settings, podcast_guid, show_art_key), items, notes_of)
