@@ -1,43 +1,182 @@
-"""Mastering benchmark: castline vs ffmpeg-normalize vs the bare floor.
+"""Mastering benchmark: castline vs ffmpeg-normalize vs the bare floor, on
+a matrix of varied recordings.
 
-On the same generated speech-like files (-28 LUFS, a few loud transients,
-stereo 44.1 kHz 16-bit WAV) this times, in one run:
+For every source, in one run and one after the other, four process trees:
 
 - floor: one ffmpeg decode + LAME 128k CBR encode, nothing else;
 - ffmpeg-normalize: two-pass loudnorm (EBU, -16 LUFS, -1 dBTP), MP3 128k out,
   using the same imageio ffmpeg (FFMPEG_PATH);
-- castline: ``pipeline.audio.master`` with default settings (trim off, so all
-  three outputs have the same length).
+- castline: ``pipeline.audio.master`` with the defaults (trim off, so every
+  output has the source's length), in a fresh Python process;
+- castline +lev+dn: the same with ``leveler`` and ``denoise`` on.
 
-Each runs as its own process tree; its wall time and peak memory (the sum of
-the RSS of every process in the tree, polled from /proc every 50 ms) are
-recorded, and its output is measured with ffmpeg's ebur128 (true peak on).
+Each tree's wall time, CPU time (RUSAGE_CHILDREN) and peak memory (RSS of
+every process in it, polled from /proc every 50 ms) are recorded, castline's
+renders are counted, and every output is measured with ffmpeg's ebur128
+(true peak on): a different path from castline's own verification.
 
-    python benchmarks/bench_mastering.py            # 10 and 60 minutes
-    python benchmarks/bench_mastering.py --quick    # 2 minutes only
+    nice python benchmarks/bench_mastering.py            # the full matrix, 2-hour file included
+    nice python benchmarks/bench_mastering.py --quick    # 1-minute sources, no 2-hour file
+    nice python benchmarks/bench_mastering.py --only espeak,mp3 --minutes 3
+
+Sources are synthesized (espeak-ng voices when installed, the tests'
+speech-like generator otherwise), never committed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 from pipeline.ffmpeg import find_ffmpeg  # noqa: E402
 from pipeline.loudness import measure  # noqa: E402
-from tests._speechlike import write_speechlike  # noqa: E402
+from tests._speechlike import interview, music_bed, speechlike, write_pcm, write_speechlike  # noqa: E402
 
 TARGET, CEILING = -16.0, -1.0
+FF = find_ffmpeg()
 
+
+# --- the sources ---------------------------------------------------------------------
+
+def _ff(*args: str) -> None:
+    subprocess.run([FF, "-hide_banner", "-nostdin", "-v", "error", "-y", *args], check=True)
+
+
+def _loop_to(src: Path, out: Path, seconds: float, *codec: str) -> Path:
+    _ff("-stream_loop", "-1", "-i", str(src), "-t", f"{seconds}", *(codec or ("-c:a", "pcm_s16le")), str(out))
+    return out
+
+
+def _at(src: Path, out: Path, lufs: float, *codec: str) -> Path:
+    level = measure(src, FF).integrated
+    _ff("-i", str(src), "-af", f"volume={lufs - level:.2f}dB", *(codec or ("-c:a", "pcm_s16le")), str(out))
+    return out
+
+
+def espeak(work: Path, seconds: float) -> Path:
+    """Two espeak-ng voices taking turns (a host and a guest), 44.1 kHz
+    stereo at -28 LUFS: not the generator the rest of the matrix uses."""
+    exe = shutil.which("espeak-ng") or shutil.which("espeak")
+    if exe is None:
+        raise SystemExit("espeak-ng is not installed (apt-get install espeak-ng), or leave it out with --only")
+    lines = ["Welcome back to the show. Today we talk about why teams that share a hallway have better ideas.",
+             "Thanks for having me. The research is surprisingly clear on this point, and it goes back decades.",
+             "So what did the studies actually measure? Was it patents, papers, or something softer than that?",
+             "Citations, mostly. Papers written by people in the same building were cited far more often."]
+    parts = []
+    for k, text in enumerate(lines):
+        part = work / f"espeak-{k}.wav"
+        voice, pitch = ("en-us", "45") if k % 2 == 0 else ("en-gb+f3", "60")
+        subprocess.run([exe, "-v", voice, "-p", pitch, "-s", "165", "-w", str(part), text], check=True)
+        parts.append(part)
+    listing = work / "espeak.txt"
+    listing.write_text("".join(f"file '{p}'\n" for p in parts))
+    joined = work / "espeak-joined.wav"
+    _ff("-f", "concat", "-safe", "0", "-i", str(listing), "-af", "apad=pad_dur=0.6", "-ar", "44100", "-ac", "2",
+        str(joined))
+    looped = _loop_to(joined, work / "espeak-looped.wav", seconds)
+    return _at(looped, work / "espeak.wav", -28.0)
+
+
+def speech(work: Path, seconds: float) -> Path:
+    """The original benchmark material: speech-like, -28 LUFS, loud bursts."""
+    return write_speechlike(work / "speech.wav", FF, seconds, channels=2, lufs=-28.0, seed=7)
+
+
+def speech_over_music(work: Path, seconds: float) -> Path:
+    rate = 44100
+    voice = np.concatenate(list(speechlike(seconds, rate, 1, seed=8, transients_per_min=0)))[:, 0]
+    t = np.arange(len(voice)) / rate
+    pad = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 277.2, 329.6)) * (0.6 + 0.4 * np.sin(2 * np.pi * 0.25 * t))
+    mix = voice * 0.3 + music_bed(seconds, rate, level_dbfs=-30)[: len(voice)] + pad * 0.01
+    tmp = write_pcm(work / "music-raw.wav", FF, np.repeat(mix[:, None], 2, axis=1), rate)
+    return _at(tmp, work / "speech-over-music.wav", -24.0)
+
+
+def loud_clipped(work: Path, seconds: float) -> Path:
+    """Mastered far too hot: -8 LUFS, every peak flattened at full scale."""
+    src = write_speechlike(work / "hot-raw.wav", FF, seconds, channels=2, lufs=-14.0, seed=9)
+    _ff("-i", str(src), "-af", "volume=8dB,alimiter=limit=1:level=0,volume=-0.01dB", "-c:a", "pcm_s16le",
+        str(work / "loud-clipped.wav"))
+    return work / "loud-clipped.wav"
+
+
+def very_quiet(work: Path, seconds: float) -> Path:
+    return write_speechlike(work / "quiet.wav", FF, seconds, channels=2, lufs=-40.0, seed=10)
+
+
+def mono_48k(work: Path, seconds: float) -> Path:
+    return write_speechlike(work / "mono48.wav", FF, seconds, rate=48000, channels=1, lufs=-24.0, seed=11)
+
+
+def pcm_24bit(work: Path, seconds: float) -> Path:
+    return write_speechlike(work / "s24.wav", FF, seconds, channels=2, lufs=-22.0, seed=12,
+                            codec_args=["-c:a", "pcm_s24le"])
+
+
+def long_silences(work: Path, seconds: float) -> Path:
+    """Speech with 20 seconds of digital silence in every minute."""
+    src = write_speechlike(work / "gaps-raw.wav", FF, seconds, channels=2, lufs=-26.0, seed=13)
+    _ff("-i", str(src), "-af", "volume='if(lt(mod(t,60),40),1,0)':eval=frame", "-c:a", "pcm_s16le",
+        str(work / "long-silences.wav"))
+    return work / "long-silences.wav"
+
+
+def mp3_source(work: Path, seconds: float) -> Path:
+    return write_speechlike(work / "source.mp3", FF, seconds, channels=2, lufs=-23.0, seed=14,
+                            codec_args=["-c:a", "libmp3lame", "-b:a", "192k"])
+
+
+def m4a_source(work: Path, seconds: float) -> Path:
+    return write_speechlike(work / "source.m4a", FF, seconds, channels=2, lufs=-25.0, seed=15,
+                            codec_args=["-c:a", "aac", "-b:a", "160k"])
+
+
+def interview_hiss(work: Path, seconds: float) -> Path:
+    """Host and a 12 LU quieter guest taking turns, hiss at -45 dBFS."""
+    samples, _ = interview(44100)
+    one = write_pcm(work / "interview-one.wav", FF, samples, 44100)
+    return _loop_to(one, work / "interview.wav", seconds, "-ac", "2", "-c:a", "pcm_s16le")
+
+
+def two_hours(work: Path, seconds: float) -> Path:
+    base = write_speechlike(work / "long-base.wav", FF, 600, channels=2, lufs=-28.0, seed=16)
+    return _loop_to(base, work / "two-hours.wav", 7200)
+
+
+SOURCES: dict[str, tuple[Callable[[Path, float], Path], float | None]] = {
+    # name: (maker, fixed length in seconds or None for --minutes)
+    "espeak 2 voices": (espeak, None),
+    "speech -28 LUFS": (speech, None),
+    "speech over music": (speech_over_music, None),
+    "loud clipped": (loud_clipped, None),
+    "very quiet -40": (very_quiet, None),
+    "mono 48 kHz": (mono_48k, None),
+    "24-bit": (pcm_24bit, None),
+    "long silences": (long_silences, None),
+    "mp3 source": (mp3_source, None),
+    "m4a source": (m4a_source, None),
+    "interview + hiss": (interview_hiss, None),
+    "2 hours": (two_hours, 7200.0),
+}
+
+
+# --- timing process trees ---------------------------------------------------------
 
 def _tree_rss(root: int) -> int:
     """Bytes of RSS summed over ``root`` and all its descendants."""
@@ -68,13 +207,12 @@ def _cpu() -> float:
     return use.ru_utime + use.ru_stime
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, float]:
-    """Run ``cmd``; return (wall seconds, peak tree RSS bytes, CPU seconds of
-    the tree: what it costs when the machine is shared)."""
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int, float, str]:
+    """Run ``cmd``; return (wall s, peak tree RSS bytes, CPU s of the tree, stdout)."""
     peak = 0
     cpu0 = _cpu()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     done = threading.Event()
 
     def poll() -> None:
@@ -85,90 +223,114 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, int
 
     poller = threading.Thread(target=poll)
     poller.start()
-    err = proc.stderr.read() if proc.stderr else b""
-    proc.wait()
+    out, err = proc.communicate()
     wall = time.perf_counter() - start
     done.set()
     poller.join()
     if proc.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed: {err.decode(errors='replace')[-500:]}")
-    return wall, peak, _cpu() - cpu0
+        raise SystemExit(f"{cmd[0]} failed: {err.decode(errors='replace')[-800:]}")
+    return wall, peak, _cpu() - cpu0, out.decode()
 
 
 CASTLINE = """
-import sys
+import json, sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from pipeline.audio import master
+from pipeline import audio
 from pipeline.model import AudioSettings
-master(Path({src!r}), Path({out!r}), AudioSettings(trim_silence=False), stem="castline")
+renders = []
+real = audio._render
+audio._render = lambda *a, **k: renders.append(1) or real(*a, **k)
+audio.master(Path({src!r}), Path({out!r}), AudioSettings(trim_silence=False, leveler={lev}, denoise={lev}),
+             stem={stem!r})
+print(json.dumps({{"renders": len(renders)}}))
 """
 
 
-def run_one(src: Path, work: Path, ffmpeg: str) -> list[dict]:
+def run_one(src: Path, work: Path) -> list[dict]:
     rows = []
     out = work / "floor.mp3"
-    wall, mem, cpu = timed([ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(src),
-                            "-c:a", "libmp3lame", "-b:a", "128k", str(out)])
-    rows.append({"tool": "floor (decode + LAME)", "wall": wall, "mem": mem, "cpu": cpu, "out": out})
+    wall, mem, cpu, _ = timed([FF, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(src),
+                               "-c:a", "libmp3lame", "-b:a", "128k", str(out)])
+    rows.append({"tool": "floor", "wall": wall, "mem": mem, "cpu": cpu, "out": out, "renders": None})
     out = work / "ffmpeg-normalize.mp3"
-    env = {**os.environ, "FFMPEG_PATH": ffmpeg}
-    wall, mem, cpu = timed(["ffmpeg-normalize", str(src), "-nt", "ebu", "-t", str(TARGET), "-tp",
-                       str(CEILING), "-c:a", "libmp3lame", "-b:a", "128k", "-o", str(out), "-f"],
-                      env=env)
-    rows.append({"tool": "ffmpeg-normalize", "wall": wall, "mem": mem, "cpu": cpu, "out": out})
-    code = CASTLINE.format(root=str(ROOT), src=str(src), out=str(work))
-    wall, mem, cpu = timed([sys.executable, "-c", code])
-    rows.append({"tool": "castline", "wall": wall, "mem": mem, "cpu": cpu,
-                 "out": work / "castline.mp3"})
+    env = {**os.environ, "FFMPEG_PATH": FF}
+    wall, mem, cpu, _ = timed(["ffmpeg-normalize", str(src), "-nt", "ebu", "-t", str(TARGET), "-tp", str(CEILING),
+                               "-c:a", "libmp3lame", "-b:a", "128k", "-o", str(out), "-f"], env=env)
+    rows.append({"tool": "ffmpeg-normalize", "wall": wall, "mem": mem, "cpu": cpu, "out": out, "renders": 2})
+    for tool, lev in (("castline", False), ("castline +lev+dn", True)):
+        stem = "castline-lev" if lev else "castline"
+        code = CASTLINE.format(root=str(ROOT), src=str(src), out=str(work), lev=lev, stem=stem)
+        wall, mem, cpu, stdout = timed([sys.executable, "-c", code])
+        rows.append({"tool": tool, "wall": wall, "mem": mem, "cpu": cpu, "out": work / f"{stem}.mp3",
+                     "renders": json.loads(stdout.strip().splitlines()[-1])["renders"]})
     for row in rows:
-        row["loud"] = measure(row["out"], ffmpeg)
+        row["loud"] = measure(row["out"], FF)
     return rows
 
 
 def table(results: dict[str, list[dict]]) -> str:
-    lines = ["| file | tool | wall s | vs ffmpeg-normalize | vs floor | CPU s | peak MB (tree) "
-             "| I LUFS | TP dBTP | on target |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = ["| source | tool | renders | wall s | wall vs floor | CPU s | CPU vs floor | vs ffmpeg-normalize "
+             "| peak MB | I LUFS | TP dBTP | on target |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for name, rows in results.items():
-        floor = rows[0]["wall"]
-        norm = rows[1]["wall"]
+        floor, norm = rows[0], rows[1]
         for r in rows:
             loud = r["loud"]
             ok = abs(loud.integrated - TARGET) <= 0.5 and loud.true_peak <= CEILING + 0.1
-            on = "n/a (no loudness)" if r is rows[0] else ("yes" if ok else "NO")
-            lines.append(f"| {name} | {r['tool']} | {r['wall']:.1f} | {r['wall'] / norm:.2f}x "
-                         f"| {r['wall'] / floor:.2f}x | {r['cpu']:.1f} | {r['mem'] / 2**20:.0f} "
-                         f"| {loud.integrated:.1f} | {loud.true_peak:.1f} | {on} |")
+            on = "n/a" if r is floor else ("yes" if ok else "NO")
+            renders = "" if r["renders"] is None else str(r["renders"])
+            lines.append(f"| {name} | {r['tool']} | {renders} | {r['wall']:.1f} | {r['wall'] / floor['wall']:.2f}x "
+                         f"| {r['cpu']:.1f} | {r['cpu'] / floor['cpu']:.2f}x | {r['wall'] / norm['wall']:.2f}x "
+                         f"| {r['mem'] / 2**20:.0f} | {loud.integrated:.1f} | {loud.true_peak:.1f} | {on} |")
+    return "\n".join(lines)
+
+
+def summary(results: dict[str, list[dict]]) -> str:
+    lines = ["| tool | renders / episode | wall vs floor: mean (max) | CPU vs floor: mean (max) | on target |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for tool in ("ffmpeg-normalize", "castline", "castline +lev+dn"):
+        rows = [(r, rs[0]) for rs in results.values() for r in rs if r["tool"] == tool]
+        wall = [r["wall"] / f["wall"] for r, f in rows]
+        cpu = [r["cpu"] / f["cpu"] for r, f in rows]
+        ok = sum(abs(r["loud"].integrated - TARGET) <= 0.5 and r["loud"].true_peak <= CEILING + 0.1 for r, _ in rows)
+        lines.append(f"| {tool} | {np.mean([r['renders'] for r, _ in rows]):.2f} | {np.mean(wall):.2f}x "
+                     f"({max(wall):.2f}x) | {np.mean(cpu):.2f}x ({max(cpu):.2f}x) | {ok}/{len(rows)} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one 2-minute file only")
+    parser.add_argument("--quick", action="store_true", help="1-minute sources, no 2-hour file")
+    parser.add_argument("--minutes", type=float, help="length of each source (default 10, --quick 1)")
+    parser.add_argument("--only", help="comma-separated words: run the sources whose name has one")
     parser.add_argument("--work", type=Path, help="keep files here (default: a temp dir)")
     args = parser.parse_args()
-    ffmpeg = find_ffmpeg()
-    minutes = [2] if args.quick else [10, 60]
+    minutes = args.minutes or (1.0 if args.quick else 10.0)
+    chosen = {n: s for n, s in SOURCES.items() if not (args.quick and s[1]) and
+              (not args.only or any(w.strip() in n for w in args.only.split(",")))}
     with tempfile.TemporaryDirectory(prefix="castline-bench-") as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         results = {}
-        for m in minutes:
-            src = work / f"speech-{m}min.wav"
-            if not src.exists():
-                print(f"generating {src.name} ...", file=sys.stderr)
-                write_speechlike(src, ffmpeg, m * 60, channels=2, lufs=-28.0, seed=7)
-            src_loud = measure(src, ffmpeg)
-            print(f"{src.name}: {src_loud.integrated:.1f} LUFS, {src_loud.true_peak:.1f} dBTP",
-                  file=sys.stderr)
-            sub = work / f"out-{m}min"
+        for name, (make, fixed) in chosen.items():
+            sub = work / name.replace(" ", "-").replace("+", "")
             sub.mkdir(exist_ok=True)
-            results[f"{m} min"] = run_one(src, sub, ffmpeg)
-            print(table({f"{m} min": results[f"{m} min"]}), file=sys.stderr)
+            print(f"{name}: generating ...", file=sys.stderr)
+            src = make(sub, fixed or minutes * 60)
+            loud = measure(src, FF)
+            print(f"{name}: {src.name}, {loud.integrated:.1f} LUFS, {loud.true_peak:.1f} dBTP", file=sys.stderr)
+            results[name] = run_one(src, sub)
+            print(table({name: results[name]}), file=sys.stderr, flush=True)
+            for row in results[name]:
+                row["out"].unlink(missing_ok=True)
+            if fixed:
+                src.unlink(missing_ok=True)
         print(f"machine: {os.cpu_count()} cores, load average at the end {os.getloadavg()[0]:.1f}; "
-              f"target {TARGET} LUFS ±0.5, TP <= {CEILING} dBTP + 0.1")
+              f"sources {minutes:g} min (2 hours where named); target {TARGET} LUFS ±0.5, TP <= {CEILING} dBTP + 0.1")
         print(table(results))
+        print()
+        print(summary(results))
 
 
 if __name__ == "__main__":
