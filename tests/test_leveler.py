@@ -117,3 +117,21 @@ def test_an_episode_overrides_the_show():
     assert audio.effective_audio(AudioSettings(), dataclasses.replace(ep, denoise=True)).denoise
     key = audio.cache_key("a" * 64, audio.effective_audio(show, music))
     assert key != audio.cache_key("a" * 64, audio.effective_audio(show, ep))
+
+
+def test_config_and_front_matter_reach_the_master_settings(sample_show):
+    """``[audio] leveler``/``denoise`` in config.toml, ``leveler:``/``denoise:``
+    in a notes file's front matter; the episode's word wins."""
+    from pipeline.config import load_settings
+    from pipeline.ingest import ingest
+
+    config = sample_show / "config.toml"
+    config.write_text(config.read_text().replace("[audio]\n", "[audio]\nleveler = true\ndenoise = true\n", 1))
+    notes = sorted((sample_show / "show_notes").glob("001-*.md"))[0]
+    notes.write_text(notes.read_text().replace("\ntitle:", "\nleveler: false\ntitle:", 1))
+    settings = load_settings(sample_show)
+    assert (settings.audio.leveler, settings.audio.denoise) == (True, True)
+    episodes = {ep.slug[:3]: ep for ep in ingest(settings).episodes}
+    assert (episodes["001"].leveler, episodes["001"].denoise) == (False, None)
+    assert audio.effective_audio(settings.audio, episodes["001"]) == dataclasses.replace(settings.audio, leveler=False)
+    assert audio.effective_audio(settings.audio, episodes["002"]) == settings.audio
