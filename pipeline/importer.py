@@ -151,6 +151,11 @@ def read_source(source: str) -> tuple[SourceShow, list[SourceItem], list[str]]:
                             f"{dates[item.position].isoformat()} by its place in the feed (edit `date:` if wrong)")
             item = replace(item, date=dates[item.position])
         out.append(item)
+    quirks: dict[str, int] = {}
+    for item in out:
+        for quirk in item.notes:
+            quirks[quirk] = quirks.get(quirk, 0) + 1
+    warnings += [f"{source}: {n} item(s) with {quirk}" for quirk, n in quirks.items()]
     if len(out) > LARGE:
         size = sum(i.enclosure.length or 0 for i in out) / 1e9
         warnings.append(f"{source}: {len(out)} episodes" + (f" (about {size:.1f} GB)" if size else "")

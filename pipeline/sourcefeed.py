@@ -38,6 +38,9 @@ AUDIO_TYPES = {"audio/mpeg": ".mp3", "audio/mp3": ".mp3", "audio/x-mp3": ".mp3",
                "audio/x-m4a": ".m4a", "audio/m4a": ".m4a", "audio/mp4": ".m4a", "audio/aac": ".aac",
                "audio/x-aac": ".aac", "audio/ogg": ".ogg", "audio/opus": ".opus", "audio/vorbis": ".ogg",
                "audio/flac": ".flac", "audio/x-flac": ".flac", "audio/wav": ".wav", "audio/x-wav": ".wav"}
+# Quirks import copes with in silence, then names once with a count (SourceItem.notes).
+QUIRK_NO_TYPE = "an enclosure without type or length (castline measures the downloaded file)"
+QUIRK_URL = "a relative or space-padded enclosure URL (resolved against the feed's and trimmed)"
 AUDIO_EXTS = {".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".wav"}
 
 
@@ -74,7 +77,7 @@ class SourceItem:
     transcripts: tuple[tuple[str, str], ...] = ()  # (url, ".vtt"/".srt")
     chapters_url: str | None = None
     psc_chapters: tuple[tuple[str, str, str | None], ...] = ()  # (start, title, href)
-    notes: tuple[str, ...] = ()  # quirks seen, reported as warnings
+    notes: tuple[str, ...] = ()  # quirks seen (QUIRK_*), reported once per kind with a count
     enclosure_count: int = 0
 
 
@@ -196,6 +199,11 @@ def _item(el: etree._Element, url: str, position: int) -> SourceItem:
         candidate = _enclosure(enc, url)
         if candidate is not None:
             enclosure = candidate
+            raw = enc.get("url") or ""
+            if not candidate.type or candidate.length is None:
+                notes.append(QUIRK_NO_TYPE)
+            if raw != raw.strip() or " " in raw.strip() or not re.match(r"^https?://", raw.strip()):
+                notes.append(QUIRK_URL)
             break
     guid = node_text(el, "guid")
     date_text = node_text(el, "pubDate") or node_text(el, "{http://purl.org/dc/elements/1.1/}date")

@@ -253,7 +253,8 @@ def test_feed_quirks_are_read_like_apps_read_them(site, tmp_path, mp3, run_cli):
     assert len(errors) == 1 and "/missing.mp3" in errors[0] and "404" in errors[0], result.stderr
     for quirk in ("without declaring the namespace", "Underwater Basket Weaving", "has no audio enclosure",
                   "repeats item 5", "'not a date' is not a date", "2 enclosures",
-                  "has moved to https://elsewhere.example.com/feed (itunes:new-feed-url)"):
+                  "has moved to https://elsewhere.example.com/feed (itunes:new-feed-url)",
+                  "1 item(s) with an enclosure without type or length", "1 item(s) with a relative or space-padded"):
         assert quirk in result.stderr, quirk
     config = (show / "config.toml").read_text()
     assert 'categories = ["Leisure", "Business > Marketing"]' in config
@@ -373,8 +374,9 @@ def test_a_feed_of_10000_items_is_read_in_one_go(site):
     site.routes["/feed.xml"] = rss(body.replace('length="0"', 'length="50000000"'))
     show, items, warnings = read_source(site.url("/feed.xml"))
     assert len(items) == 10_000 and len({i.guid for i in items}) == 10_000
-    assert warnings == [f"{site.url('/feed.xml')}: 10000 episodes (about 500.0 GB) to download: this takes a while; "
-                        "an interrupted import resumes where it stopped"]
+    assert warnings[-1] == (f"{site.url('/feed.xml')}: 10000 episodes (about 500.0 GB) to download: this takes a "
+                            "while; an interrupted import resumes where it stopped")
+    assert len(warnings) == 2 and "10000 item(s) with a relative or space-padded enclosure URL" in warnings[0]
 
 
 def test_a_locked_feed_imports_for_its_owner(site, tmp_path, mp3):
