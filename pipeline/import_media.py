@@ -58,7 +58,7 @@ def _download_item(root: Path, item: SourceItem, slug: str, show: SourceShow, ad
     fetch.download(item.enclosure.url, audio, advance)
     notes: list[str] = []
     where = f"show_notes/{slug}.md"
-    for url, ext in item.transcripts[:1]:
+    for url, ext in sorted(item.transcripts, key=lambda t: t[1] != ".vtt")[:1]:  # WebVTT first: the pages show it
         target = episodes / f"{slug}{ext}"
         try:
             fetch.download(url, target)
