@@ -21,6 +21,7 @@ the next ordinary run finishes the work.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -29,7 +30,7 @@ from pathlib import Path
 import feeds
 
 from . import notify
-from .build import HashCache, clean_cache, record_media
+from .build import HashCache, clean_cache, media_record, record_media
 from .episodes import MASTER_WORKERS, ArtCache, BuiltEpisode, Masters, Progress, Quiet, build_episode
 from .errors import CastlineError, Problems, StateError
 from .ingest import ingest
@@ -277,8 +278,9 @@ def render_inputs(settings: Settings, built: list[Built], podcast_guid: str, sho
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
                     digest.update(f"{path.name}\n".encode() + path.read_bytes())
-    for b in sorted(built, key=lambda b: b.guid):
-        digest.update(repr(b).encode())
+    for b in sorted(built, key=lambda b: b.guid):  # the media as the state records it: no local paths
+        media = media_record(b.media, b.media_key, list(b.alternate_keys))
+        digest.update(f"{replace(b, media=None)!r}{json.dumps(media, sort_keys=True, default=str)}".encode())
     return digest.hexdigest()
 
 
