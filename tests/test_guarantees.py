@@ -34,14 +34,7 @@ BASE = "https://podcast.example.com/"
 def show(request, published_copy: Path) -> Path:
     """The published sample show, on the local store or moved to a fresh
     S3 bucket (published there once; the master cache makes it quick)."""
-    if request.param == "s3":
-        server = request.getfixturevalue("s3_env")
-        bucket = server.new_bucket()
-        config = published_copy / "config.toml"
-        config.write_text(config.read_text().replace(
-            'url = "public"', f'url = "s3://{bucket}/show"\nendpoint_url = "{server.endpoint}"'))
-        assert castline(published_copy, "publish").returncode == 0
-    return published_copy
+    return _on_s3(request, published_copy) if request.param == "s3" else published_copy
 
 
 def store_of(show: Path):
