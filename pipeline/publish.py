@@ -145,25 +145,33 @@ def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: 
     report = replace(report, announcements=tuple(n.describe() for n in announce.notifications) if opts.notify else ())
     if opts.dry_run:
         return report
-    new_state = _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, listing, deletes, rendered)
-    if not uploads and not deletes and dump_state(new_state) == state_bytes and not report.announcements:
-        return report  # nothing new: no lease, no write, nothing touched
 
+    def state_after(listed: dict[str, Stamp]) -> State:
+        return _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, listed, deletes, rendered)
+
+    if not uploads and not deletes and dump_state(state_after(listing)) == state_bytes and not report.announcements:
+        return report  # nothing new: no lease, no write, nothing touched
+    return _carry_out(settings, store, state, uploads, deletes, state_after, announce if opts.notify else None,
+                      progress, report)
+
+
+def _carry_out(settings: Settings, store: Store, state: State, uploads: list[Upload], deletes: tuple[str, ...],
+               state_after, announce, progress: Progress, report: Report) -> Report:
+    """Under the lease: media and art (verified), pages and sidecars, the
+    feed, the announcements, the state, then the deletions."""
     with Lease(store) as lease:
         store.clean_leftovers()  # unfinished multipart uploads of a killed run
         if store.read_state(STATE_KEY)[1] != state.etag:
             raise StateError("another publish changed the show while this one was building",
                              path=f"{store.name}{STATE_KEY}", fix="run castline publish again")
-        feed_keys = frozenset(k for k in wanted if k == FEED_KEY or k.startswith("feed-"))
+        feed_keys = frozenset(u.key for u in uploads if u.key == FEED_KEY or u.key.startswith("feed-"))
         advance = progress.step("Uploading", sum(u.size for u in uploads))
         for n in range(3):
             if n == 2:
                 lease.confirm()  # the feed and the state are replaced only by the lease holder
             store.put([u for u in uploads if phase(u.key, feed_keys) == n], verify=n == 0, on_bytes=advance)
-        after = store.listing() if uploads else listing
-        new_state = _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, after, deletes,
-                                 rendered)
-        if opts.notify and announce.notifications:  # the feed is in the store: tell the apps
+        new_state = state_after(store.listing())  # the stamps the store gave what was written
+        if announce is not None and announce.notifications:  # the feed is in the store: tell the apps
             sent = notify.send(announce, env=os.environ, timeout=settings.notify.timeout)
             new_state = replace(new_state, notified=sent.record)
             report = replace(report, warnings=(*report.warnings, *sent.warnings))
