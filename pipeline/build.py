@@ -54,7 +54,7 @@ class HashCache:
     def save(self) -> None:
         if self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".hashes-", dir=self.path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{temp_prefix()}hashes-", suffix=".partial", dir=self.path.parent)
             with os.fdopen(fd, "w") as handle:
                 handle.write(json.dumps(self.data))
             os.replace(tmp, self.path)
@@ -194,7 +194,7 @@ def _work_dir(final: Path) -> Path:
 def clean_cache(root: Path) -> int:
     """Remove the half-made cache entries of runs that died (kill -9, a
     power cut). A live run's entries are kept. Returns how many."""
-    return sum(clean_folder(root / CACHE_DIR / sub) for sub in ("master", "tagged", "published"))
+    return sum(clean_folder(root / CACHE_DIR / sub) for sub in ("", "master", "tagged", "published"))
 
 
 def _install(tmp: Path, final: Path) -> bool:

@@ -193,7 +193,9 @@ class ProbeCache:
     def save(self) -> None:
         if self.dirty:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".probes-{os.getpid()}.tmp")
+            from .leftovers import temp_prefix
+
+            tmp = self.path.with_name(f".{temp_prefix()}probes.partial")
             tmp.write_text(json.dumps(self.data))
             os.replace(tmp, self.path)
 
