@@ -316,7 +316,7 @@ def test_read_vtt_with_voices_settings_notes_and_entities(tmp_path):
 
 def test_read_srt_with_crlf(tmp_path):
     path = tmp_path / "t.srt"
-    path.write_bytes(b"1\r\n00:00:01,000 --> 00:00:02,500\r\nHello\r\nworld\r\n\r\n2\r\n00:01:03,5 --> 00:01:04,000\r\nBye\r\n")
+    path.write_bytes(b"1\r\n00:00:01,000 --> 00:00:02,500\r\nHello\r\nworld\r\n\r\n2\r\n00:01:03,500 --> 00:01:04,000\r\nBye\r\n")
     assert read_transcript(path) == (Cue(1.0, 2.5, "Hello world"), Cue(63.5, 64.0, "Bye"))
 
 
