@@ -36,7 +36,6 @@ FIELDS = (
 
 
 FIELDS += NOTES_FIELDS  # the newer Podcasting 2.0 fields, read by pipeline/podcasting.py
-_Fields = Fields  # the name pipeline.podcasting imports (Fields lives in pipeline.fields)
 
 
 @dataclass(frozen=True)

@@ -327,7 +327,7 @@ def live_event(settings: Settings, path: Path) -> LiveEvent | None:
     None when it is not one (then ingest reports its problem as usual).
     A mistake in its fields raises, naming the line."""
     from .frontmatter import read_notes
-    from .ingest import _Fields
+    from .fields import Fields
 
     display = Path(path.relative_to(settings.root)) if path.is_relative_to(settings.root) else path
     try:
@@ -336,7 +336,7 @@ def live_event(settings: Settings, path: Path) -> LiveEvent | None:
         return None
     if "live" not in notes.fields or "audio" in notes.fields:
         return None
-    f = _Fields(notes, display)
+    f = Fields(notes, display)
     stream = read_live(f, settings.show.timezone)
     tags = read_episode_tags(f, settings.show.timezone)
     image = None
