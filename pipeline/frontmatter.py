@@ -99,6 +99,10 @@ def _yaml(source: str, display: Path) -> tuple[dict[str, Any], dict[str, int]]:
     except RecursionError:
         raise NotesError(_DEPTH, path=display,
                          fix=_DEPTH_FIX) from None
+    except yaml.reader.ReaderError as exc:  # a control character pasted in: find its line from its position
+        line = source[:max(0, exc.position)].count("\n") + 2
+        raise NotesError(f"an invisible control character (#x{exc.character:04x}) is in the front matter",
+                         path=display, line=line, fix="delete it (retyping the line removes it)") from None
     except yaml.YAMLError as exc:
         exc = _pure_python_error(source) or exc  # its wording is more precise ("but got ':'")
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)

@@ -290,3 +290,13 @@ def test_a_link_that_loops_is_one_line(sample_show: Path) -> None:
     assert problems(sample_show) == [
         f"{NOTES}:7: transcript: 'episodes/loop.vtt' does not exist; check the path; it is relative to the show folder",
         "show_notes/003-loop.md: cannot read the file (Too many levels of symbolic links); check the file's permissions"]
+
+
+def test_a_control_character_in_yaml_names_its_line(sample_show: Path) -> None:
+    write(sample_show, "show_notes/003-x.md", "---\ntitle: X\nnumber: 3\nsummary: a\x0bb\ndate: 2012-05-01\n---\nNotes.\n")
+    (sample_show / "episodes" / "003-x.mp3").write_bytes((sample_show / "episodes" / "002-mailbag-better-offsites.mp3")
+                                                          .read_bytes())
+    assert problems(sample_show) == [
+        "show_notes/003-x.md:4: an invisible control character (#x000b) is in the front matter; delete it (retyping "
+        "the line removes it)"]
+
