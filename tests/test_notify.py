@@ -167,3 +167,40 @@ def test_dry_run_lines_describe_each_notification_without_the_token(hub):
     assert lines == [f"WebSub publish of {FEED} to {hub.url}/hub",
                      f"podping (update, podcast) of {FEED} to {hub.url}/podping"]
     assert hub.requests == []
+
+
+# -- through castline publish: after the feed is in the store, once per change ------------------------------
+
+def test_publish_announces_a_changed_feed_once_and_retries_a_failed_hub(hub, published_copy, run_cli):
+    show = published_copy
+    config = show / "config.toml"
+    config.write_text(config.read_text() + f'\n[notify]\nwebsub_hubs = ["{hub.url}/hub"]\npodping = true\n'
+                      f'podping_endpoint = "{hub.url}/podping"\n'
+                      f'pubnotify_endpoint = "{hub.url}/api/1.0/hub/pubnotify"\n')
+    plan = run_cli("publish", "--dry-run", "--workspace", str(show))
+    assert f"  announce  WebSub publish of {FEED} to {hub.url}/hub" in plan.stdout.splitlines()
+    assert hub.requests == []  # a dry run sends nothing
+
+    hub.status["/hub"] = 503  # the hub is down: the publish still succeeds, with one warning
+    first = run_cli("publish", "--workspace", str(show))
+    assert first.code == 0, first.stderr
+    assert "feed announcements failed" in first.stderr and "the next publish sends them again" in first.stderr
+    assert [(r["method"], r["path"]) for r in hub.requests] == [("POST", "/hub"), ("GET", "/api/1.0/hub/pubnotify")]
+    assert hub.requests[0]["body"] == f"hub.mode=publish&hub.url={FEED.replace(':', '%3A').replace('/', '%2F')}"
+
+    del hub.status["/hub"]
+    hub.requests.clear()
+    again = run_cli("publish", "--workspace", str(show))  # nothing new, but the failed one is owed
+    assert again.code == 0, again.stderr
+    assert [(r["method"], r["path"]) for r in hub.requests] == [("POST", "/hub")]
+
+    hub.requests.clear()
+    quiet = run_cli("publish", "--workspace", str(show))
+    assert quiet.code == 0 and hub.requests == []  # announced once: a no-op tells nobody
+
+    notes = show / "show_notes" / "002-mailbag-better-offsites.md"
+    notes.write_text(notes.read_text().replace("Three Rules", "Four Rules"))
+    skipped = run_cli("publish", "--no-notify", "--workspace", str(show))
+    assert skipped.code == 0 and hub.requests == []
+    owed = run_cli("publish", "--workspace", str(show))  # --no-notify kept the change owed
+    assert owed.code == 0 and [r["path"] for r in hub.requests] == ["/hub", "/api/1.0/hub/pubnotify"]
