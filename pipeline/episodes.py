@@ -99,31 +99,49 @@ class Masters:
     tags and collects them in order. ffmpeg runs as a subprocess, so two
     threads keep two cores busy; the result is the same as one at a time."""
 
-    def __init__(self, settings: Settings, workers: int) -> None:
-        self.settings, self.workers = settings, workers
+    def __init__(self, settings: Settings, workers: int, progress: Progress | None = None) -> None:
+        self.settings, self.workers, self.progress = settings, workers, progress or Quiet()
         self.futures: dict[str, Future] = {}
         self.pool: ThreadPoolExecutor | None = None
+        self.bars: dict[str, Callable[[float], None]] = {}
 
     def __enter__(self) -> "Masters":
         if self.workers > 1:
             self.pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="castline-master")
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, *exc_info) -> None:
         if self.pool is not None:
+            if exc_type is not None:  # Ctrl-C or a failure: stop the renders now instead of waiting for them
+                from .ffmpeg import stop_all
+
+                stop_all()
             self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def bar(self, ep: Episode) -> Callable[[float], None]:
+        """The episode's progress bar: takes the fraction done (from any thread)."""
+        if ep.slug not in self.bars:
+            step = self.progress.step(f"Mastering {ep.slug}", 1.0)
+            done = [0.0]
+
+            def advance(fraction: float) -> None:
+                step(max(0.0, fraction - done[0]))
+                done[0] = max(done[0], fraction)
+
+            self.bars[ep.slug] = advance
+        return self.bars[ep.slug]
 
     def start(self, ep: Episode, plan: MediaPlan) -> None:
         if self.pool is not None and plan.master_key not in self.futures and not is_mastered(self.settings, plan):
-            self.futures[plan.master_key] = self.pool.submit(master_cached, self.settings, ep, plan)
+            self.futures[plan.master_key] = self.pool.submit(master_cached, self.settings, ep, plan,
+                                                             on_progress=self.bar(ep))
 
-    def get(self, ep: Episode, plan: MediaPlan, on_progress: Callable[[float], None]) -> MasteredAudio:
+    def get(self, ep: Episode, plan: MediaPlan) -> MasteredAudio:
         future = self.futures.pop(plan.master_key, None)
-        if future is not None:
-            result = future.result()
-            on_progress(1.0)
-            return result
-        return master_cached(self.settings, ep, plan, on_progress=on_progress)
+        result = future.result() if future is not None else master_cached(self.settings, ep, plan,
+                                                                          on_progress=self.bar(ep))
+        self.bar(ep)(1.0)
+        return result
 
 
 @dataclass(frozen=True)
@@ -216,16 +234,7 @@ def _master(settings: Settings, p: PlannedEpisode, progress: Progress, masters: 
         if cached is not None:
             return cached
         return published_master(settings, p.record, store)
-    step = progress.step(f"Mastering {ep.slug}", 1.0)
-    done = [0.0]
-
-    def advance(fraction: float) -> None:
-        step(max(0.0, fraction - done[0]))
-        done[0] = max(done[0], fraction)
-
-    mastered = masters.get(ep, _plan(settings, p, arts, hashes), advance)
-    advance(1.0)
-    return mastered
+    return masters.get(ep, _plan(settings, p, arts, hashes))
 
 
 def _check_chapters(ep: Episode, mastered: MasteredAudio) -> None:

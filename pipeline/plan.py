@@ -194,11 +194,9 @@ def _plan_one(settings: Settings, m: Match, hashes: HashCache, listing: dict[str
         return PlannedEpisode(ep, m.guid, record, EpisodeState.NEW, Work.BUILD, prints)
     if options.only and ep.slug not in options.only:
         return _reuse(m, prints, listing)  # publish SLUG: the others' media stays exactly as published
-    if record.own is None:  # a record from castline before 0.2: its inputs were not split
-        same = record.source_sha256 == prints.source_sha256 and record.fingerprint == legacy_fingerprint(
-            settings, m, hashes)
-        if same:
-            return _reuse(m, prints, listing)
+    if record.own is None:  # a record from castline 0.1: its inputs were not split
+        if record.source_sha256 == prints.source_sha256:
+            return _reuse(m, prints, listing)  # adopted as published (its master predates AUDIO_VERSION 3)
         return PlannedEpisode(ep, m.guid, record, EpisodeState.CHANGED, Work.BUILD, prints)
     if record.own != prints.own or (options.remaster_all and record.master_key != prints.master_key):
         return PlannedEpisode(ep, m.guid, record, EpisodeState.CHANGED, Work.BUILD, prints)
@@ -235,19 +233,6 @@ def fingerprints(settings: Settings, ep: Episode, guid: str, hashes: HashCache) 
     }
     return Prints(own=_digest(own), shared=_digest(shared), master_key=master_key_for(settings, ep, hashes),
                   source_sha256=source)
-
-
-def legacy_fingerprint(settings: Settings, m: Match, hashes: HashCache) -> str:
-    """The single fingerprint castline 0.1 recorded (the master plus every
-    tag value), to adopt its records without rebuilding their media."""
-    from .art import tag_cover
-    from .build import media_plan
-    from .episodes import tag_info
-
-    media = m.record.media
-    cover = tag_cover(m.episode.image or settings.show.image)
-    info = tag_info(settings, m.episode, m.guid, media.get("duration", 0.0), cover, media.get("offset", 0.0))
-    return media_plan(settings, m.episode, info, hashes).fingerprint
 
 
 def _digest(doc: dict) -> str:

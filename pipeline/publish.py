@@ -193,7 +193,7 @@ def _build_all(settings: Settings, plan: Plan, now: datetime, progress: Progress
                ) -> tuple[list[BuiltEpisode], list[tuple[CastlineError, PlannedEpisode]]]:
     """Master (two at a time) and tag the due episodes, in order."""
     built, failed = [], []
-    with Masters(settings, workers=0 if dry_run else MASTER_WORKERS) as masters:
+    with Masters(settings, workers=0 if dry_run else MASTER_WORKERS, progress=progress) as masters:
         for p in plan.due:
             if p.work is Work.BUILD and not dry_run:
                 masters.start(p.episode, _master_plan(p))

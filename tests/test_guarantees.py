@@ -384,3 +384,27 @@ def test_renaming_the_show_uploads_only_the_feed_and_pages(show: Path) -> None:
         store.download(item["key"], local)
         assert read_tags(local)["album"] == "Marketing Smarts Weekly"
     assert "carry tags" not in castline(show, "publish", "--dry-run").stdout
+
+
+def test_a_show_published_by_castline_0_1_is_adopted_without_rebuilding_its_media(published_copy: Path) -> None:
+    """An upgrade never re-masters or re-uploads the back catalogue: a state
+    written by castline 0.1 (objects as key -> sha256, one fingerprint per
+    episode) is read, its episodes kept as published, and upgraded."""
+    show = published_copy
+    path = show / "public" / ".castline" / "state.json"
+    state = json.loads(path.read_text())
+    state["version"] = 1
+    state["objects"] = {k: v["sha256"] for k, v in state["objects"].items()}
+    for e in state["episodes"]:
+        for name in ("own", "shared", "master_key", "keys", "removed"):
+            e.pop(name, None)
+    state.pop("rendered", None)
+    path.write_text(json.dumps(state))
+    before = {i["key"] for i in feed_items(show)}
+    done = castline(show, "publish", "--json")
+    assert done.returncode == 0, done.stderr
+    assert not [k for k, _ in json.loads(done.stdout)["uploads"] if k.startswith("media/")]
+    assert {i["key"] for i in assert_whole(show)} == before
+    upgraded = json.loads(path.read_text())
+    assert upgraded["version"] == 2 and all(e["own"] for e in upgraded["episodes"])
+    assert json.loads(castline(show, "publish", "--json").stdout)["uploads"] == []
