@@ -144,8 +144,10 @@ def _yaml_bounds(source: str, display: Path) -> None:
                                      line=event.start_mark.line + 2, fix=_DEPTH_FIX)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
-    except yaml.YAMLError:
-        pass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if "nesting depth" in str(exc):  # libyaml 0.2.6 stops at 1000 levels itself, before our count
+            raise NotesError(_DEPTH, path=display, line=mark.line + 2 if mark else None, fix=_DEPTH_FIX) from None
     finally:
         loader.dispose()
 
@@ -186,6 +188,8 @@ def _pure_python_error(source: str) -> yaml.YAMLError | None:
         yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         return exc
+    except RecursionError:  # the pure-Python parser recurses per level: libyaml's wording stands
+        return None
     return None
 
 
