@@ -155,7 +155,7 @@ class BuiltEpisode:
     estimated: bool = False  # dry run: media sizes estimated, not mastered yet
 
 
-def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, progress: Progress, *, masters: Masters,
+def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, *, masters: Masters,
                   dry_run: bool, arts: ArtCache, hashes: HashCache, store: Store) -> BuiltEpisode:
     """Master/tag (or reuse) one episode's media; its art, chapters and
     transcript on the published audio's timeline; its state record."""
@@ -166,7 +166,7 @@ def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, progress
         media, key, alt_keys = record_media(record.media)
         prints = (record.own or p.prints.own, record.shared or p.prints.shared, record.master_key or p.prints.master_key,
                   record.fingerprint)
-    elif dry_run and (p.work is Work.RETAG or not is_mastered(settings, _plan(settings, p, arts, hashes))):
+    elif dry_run and (p.work is Work.RETAG or not is_mastered(settings, master_plan(p))):
         media, key, alt_keys = _estimate(settings, p)
         estimated = True
         media_uploads = [Upload(key=k, source=e.path, sha256="", size=e.size, content_type=e.mime,
@@ -174,7 +174,7 @@ def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, progress
                          for k, e in zip([key, *alt_keys], (media.main, *media.alternates))]
         prints = (p.prints.own, p.prints.shared, p.prints.master_key, None)
     else:
-        mastered = _master(settings, p, progress, masters, arts, hashes, store)
+        mastered = _master(settings, p, masters, store)
         _check_chapters(ep, mastered)
         info = tag_info(settings, ep, p.guid, mastered.duration, arts.cover(ep.image or settings.show.image),
                         mastered.offset)
@@ -218,12 +218,12 @@ def _media_key(ep: Episode, enc: Encoding) -> str:
     return f"media/{ep.slug}-{enc.sha256[:10]}.{enc.path.suffix.lstrip('.')}"
 
 
-def _plan(settings: Settings, p: PlannedEpisode, arts: ArtCache, hashes: HashCache) -> MediaPlan:
+def master_plan(p: PlannedEpisode) -> MediaPlan:
+    """What mastering needs of a planned episode (its master's cache key)."""
     return MediaPlan(fingerprint="", master_key=p.prints.master_key, source_sha256=p.prints.source_sha256)
 
 
-def _master(settings: Settings, p: PlannedEpisode, progress: Progress, masters: Masters, arts: ArtCache,
-            hashes: HashCache, store: Store) -> MasteredAudio:
+def _master(settings: Settings, p: PlannedEpisode, masters: Masters, store: Store) -> MasteredAudio:
     """The master to tag: made (or taken from the cache) with the current
     settings; for a retag, the one the episode was published with (from
     the cache, else the published file itself: re-tagging replaces every
@@ -234,7 +234,7 @@ def _master(settings: Settings, p: PlannedEpisode, progress: Progress, masters: 
         if cached is not None:
             return cached
         return published_master(settings, p.record, store)
-    return masters.get(ep, _plan(settings, p, arts, hashes))
+    return masters.get(ep, master_plan(p))
 
 
 def _check_chapters(ep: Episode, mastered: MasteredAudio) -> None:

@@ -31,7 +31,8 @@ import feeds
 
 from . import notify
 from .build import HashCache, clean_cache, media_record, record_media
-from .episodes import MASTER_WORKERS, ArtCache, BuiltEpisode, Masters, Progress, Quiet, build_episode
+from .episodes import (MASTER_WORKERS, ArtCache, BuiltEpisode, Masters, Progress, Quiet, build_episode,
+                       master_plan)
 from .errors import CastlineError, Problems, StateError
 from .ingest import ingest
 from .lease import Lease
@@ -196,20 +197,14 @@ def _build_all(settings: Settings, plan: Plan, now: datetime, progress: Progress
     with Masters(settings, workers=0 if dry_run else MASTER_WORKERS, progress=progress) as masters:
         for p in plan.due:
             if p.work is Work.BUILD and not dry_run:
-                masters.start(p.episode, _master_plan(p))
+                masters.start(p.episode, master_plan(p))
         for p in plan.due:
             try:
-                built.append(build_episode(settings, p, now, progress, masters=masters, dry_run=dry_run, arts=arts,
+                built.append(build_episode(settings, p, now, masters=masters, dry_run=dry_run, arts=arts,
                                            hashes=hashes, store=store))
             except CastlineError as exc:
                 failed.append((exc.relative_to(settings.root), p))
     return built, failed
-
-
-def _master_plan(p: PlannedEpisode):
-    from .build import MediaPlan
-
-    return MediaPlan(fingerprint="", master_key=p.prints.master_key, source_sha256=p.prints.source_sha256)
 
 
 def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store: Store, built: list[BuiltEpisode],
@@ -374,8 +369,8 @@ def _report(settings: Settings, store: Store, plan: Plan, built: list[BuiltEpiso
             deletes: tuple[str, ...], problems: list[CastlineError], warnings: list[str], state: State,
             listing: dict[str, Stamp], dry_run: bool) -> Report:
     rows = [_held_status(h) for h in plan.held]
-    for b in built:
-        rows.append(_built_status(settings, b, next(p for p in plan.due if p.guid == b.built.guid)))
+    planned = {p.guid: p for p in plan.due}
+    rows += [_built_status(settings, b, planned[b.built.guid]) for b in built]
     for _, p in failed:
         rows.append(replace(_planned_status(settings, p), state=EpisodeState.KEPT if p.record and not p.record.removed
                             else EpisodeState.FAILED))
