@@ -106,8 +106,10 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
     with tempfile.TemporaryDirectory(prefix=".castline-", dir=out_dir) as tmp_name:
         tmp = Path(tmp_name)
         shape = (LEVELER,) if settings.leveler else ()
+        alone = not (settings.intro or settings.outro)  # a stereo jingle is not dual mono
         ana = analyse(source, ffmpeg, channels=n_ch, silence=trim, shape=shape, noise=settings.denoise,
-                      duration=info.duration, on_progress=lambda f: _progress(on_progress, _MEASURED * f))
+                      duration=info.duration, dual_mono=alone and n_ch == 2 and info.channels == 2,
+                      on_progress=lambda f: _progress(on_progress, _MEASURED * f))
         comp, ceiling = _codec_shift(formats, settings)
         heard_in = ana.source or ana.loudness
         if settings.loudness - heard_in.integrated > _MAX_GAIN_DB:
@@ -119,7 +121,8 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
                  for n, p in (("intro", settings.intro), ("outro", settings.outro))]
         if settings.denoise:
             shape = (denoiser(ana.noise, heard_in.integrated), *shape)
-        plan = dataclasses.replace(_first_plan(ana, settings), comp_db=comp, ceiling_db=ceiling, shape=shape)
+        plan = dataclasses.replace(_first_plan(ana, settings), comp_db=comp, ceiling_db=ceiling, shape=shape,
+                                   mono=ana.dual_mono)
         peak = ana.loudness.true_peak + _TP_OVER_SAMPLE_DB + plan.gain_db + max(comp)
         plan = dataclasses.replace(plan, limit=any(clips) or bool(shape) or not peak < min(ceiling) - 1.0)
         renders = 0

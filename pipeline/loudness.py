@@ -25,6 +25,10 @@ from .ffmpeg import last_error_line, run
 from .model import Loudness
 
 SILENT_LUFS = -70.0  # ebur128 reports the absolute gate when nothing passes it
+# Filters on one thread per graph: slice threading (astats, afftdn) costs more
+# CPU handing work between threads than it saves on two shared cores; the
+# decoder, each filter graph and each encoder have threads of their own anyway.
+ONE_FILTER_THREAD = ("-filter_threads", "1", "-filter_complex_threads", "1")
 
 _LAYOUT_CHANNELS = {
     "mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "4.0": 4, "quad": 4,
@@ -58,6 +62,7 @@ class Analysis:
     end: float
     source: Loudness | None = None  # the recording itself, when ``loudness`` is after the leveler
     noise: float = float("nan")  # LUFS of the quietest tenth of its 400 ms blocks: the noise floor
+    dual_mono: bool = False  # two channels, sample for sample the same (a mono microphone in a stereo file)
 
 
 def _check_file(path: Path) -> None:
@@ -125,12 +130,15 @@ def convert_filter(channels: int) -> str:
 
 def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, float] | None,
             shape: tuple[str, ...] = (), noise: bool = False, duration: float = 0.0,
-            on_progress: Callable[[float], None] | None = None) -> Analysis:
+            dual_mono: bool = False, on_progress: Callable[[float], None] | None = None) -> Analysis:
     """One decode: if ``silence`` is ``(threshold_dbfs, min_seconds)``,
     silencedetect for the trim points, and ebur128 on the recording as it
     is; and, if given, on a second filter thread, the ``shape`` filters the
     render applies before its gain (the leveler) and ebur128 again, on what
-    the gain will act on. ``noise`` keeps the source meter's 400 ms readings, whose
+    the gain will act on. ``dual_mono`` (for a stereo source) reads the
+    peak of the difference of its channels, on another filter thread: none
+    at all means the two are one mono signal, which the render then processes
+    once (half the filter work) and copies to both channels. ``noise`` keeps the source meter's 400 ms readings, whose
     quietest tenth is the recording's noise floor (the denoiser's setting).
     The true peak of the source is not needed: the limiter decision leaves
     a margin for it, and the encoded file is measured at 4x. ``duration``
@@ -144,7 +152,10 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
         outputs += ["-map", "0:a:0", "-af", ",".join([convert_filter(channels), *shape,
                                                       "ebur128@shaped=peak=sample:framelog=quiet"]),
                     "-f", "null", "-"]
-    proc = run(["-nostats", "-i", str(path), *outputs], ffmpeg=ffmpeg, source=path, what="cannot be decoded",
+    if dual_mono:
+        outputs += ["-map", "0:a:0", "-af", "pan=mono|c0=c0-c1,astats@side=measure_perchannel=none:"
+                    "measure_overall=Peak_level", "-f", "null", "-"]
+    proc = run(["-nostats", *ONE_FILTER_THREAD, "-i", str(path), *outputs], ffmpeg=ffmpeg, source=path, what="cannot be decoded",
                fix=_FIX_READ, progress=duration, on_progress=on_progress)
     text = proc.log
     raw = parse_summary(section(text, "ebur128@source"), path)
@@ -169,8 +180,9 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
     if raw.integrated <= SILENT_LUFS + 0.1 or math.isinf(raw.true_peak) or end <= start:
         raise AudioError("is silent throughout (nothing above the loudness gate)", path=path,
                          fix="check the recording: the microphone may have been muted")
+    side = re.findall(r"Peak level dB: (-?[\d.]+|-?inf)", section(text, "astats@side")) if dual_mono else []
     return Analysis(loudness=loud, duration=duration, start=start, end=end,
-                    source=raw if shape else None, noise=floor)
+                    source=raw if shape else None, noise=floor, dual_mono=bool(side) and side[-1] == "-inf")
 
 
 def section(text: str, name: str) -> str:

@@ -15,7 +15,7 @@ from pipeline.errors import AudioError
 from pipeline.ffmpeg import find_ffmpeg
 from pipeline.model import AudioSettings
 from tests._meter import decode, integrated, true_peak
-from tests._speechlike import vowel, write_pcm, write_speechlike
+from tests._speechlike import _at_lufs, speechlike, vowel, write_pcm, write_speechlike
 
 FF = find_ffmpeg()
 NO_TRIM = AudioSettings(trim_silence=False)
@@ -279,3 +279,29 @@ def test_one_render_is_enough(sources, tmp_path, monkeypatch, case):
     monkeypatch.setattr(audio, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
     audio.master(sources[case], tmp_path, NO_TRIM, stem="once")
     assert len(renders) == 1
+
+
+def test_a_dual_mono_recording_is_processed_once_and_heard_in_both_channels(tmp_path, monkeypatch):
+    """A mono microphone recorded into a stereo file: both channels the same,
+    sample for sample. castline processes it as one channel and copies that
+    to both; the file is on target, its channels are equal, and it is as loud
+    as the same recording with a one-LSB difference between its channels,
+    which is stereo and processed as such."""
+    rate = 44100
+    x = np.concatenate(list(speechlike(8, rate, 1, seed=31)))[:, 0]
+    x = _at_lufs(x, rate, -26.0)
+    dual = write_pcm(tmp_path / "dual.wav", FF, np.stack([x, x], axis=1), rate)
+    y = x.copy()
+    y[rate] += 2 / 32768  # one sample, one step of 16-bit apart: not the same signal any more
+    stereo = write_pcm(tmp_path / "stereo.wav", FF, np.stack([x, y], axis=1), rate)
+    plans = []
+    real_render = audio._render
+    monkeypatch.setattr(audio, "_render", lambda *a, **k: plans.append(a[2]) or real_render(*a, **k))
+    one = audio.master(dual, tmp_path / "d", NO_TRIM, stem="d")
+    two = audio.master(stereo, tmp_path / "s", NO_TRIM, stem="s")
+    assert [p.mono for p in plans] == [True, False]
+    assert_on_target(one.main.path, NO_TRIM, channels=2, rate=rate, duration=8.0)
+    a, b = decode(one.main.path, FF), decode(two.main.path, FF)
+    assert np.abs(a.samples[:, 0] - a.samples[:, 1]).max() < 1e-4
+    assert abs(integrated(a) - integrated(b)) <= 0.1
+    assert abs(one.output_loudness.integrated - two.output_loudness.integrated) <= 0.1
