@@ -25,10 +25,8 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from feeds.chapters import timestamp as _clock_of
 from pipeline.errors import CastlineError, Problems
 from pipeline.text import clean_line
 
@@ -253,10 +251,9 @@ def publish(
     with _progress(not as_json) as bars:
         report = run_publish(settings, options=options, progress=bars)
     if as_json:
-        data = asdict(report)
-        data["upload_bytes"] = report.upload_bytes
-        data["problems"] = [str(p) for p in report.problems]
-        _print_json(data)
+        from pipeline.report import to_json
+
+        _print_json(to_json(report))
     else:
         _print_publish(report)
     if report.problems:
@@ -354,13 +351,17 @@ def status(
     if as_json:
         _print_json([asdict(r) for r in rows])
         return
+    from rich.table import Table
+
+    from feeds.chapters import timestamp
+
     table = Table(title=_plain(f"{settings.show.title}: {len(rows)} episodes"))
     for name in ("#", "date", "state", "duration", "title", "url"):
         table.add_column(name, overflow="fold")
     zone = ZoneInfo(settings.show.timezone)
     for r in rows:
         number = f"S{r.season}E{r.number}" if r.season and r.number else str(r.number or "")
-        duration = _clock_of(int(r.duration)) if r.duration is not None else ""
+        duration = timestamp(int(r.duration)) if r.duration is not None else ""
         table.add_row(*(_plain(cell) for cell in (number, r.date.astimezone(zone).strftime("%Y-%m-%d %H:%M"), r.state,
                                                   duration, r.title, r.url or "")))
     out.print(table)

@@ -8,33 +8,34 @@ Apple rule the feed would break; ``chapters_json`` writes the JSON chapters
 file and ``chapters_text`` the timestamps for the notes.
 """
 
-from feeds.model import (  # noqa: I001  (model first: it has no feedgen import)
-    FeedBlock,
-    FeedCategory,
-    FeedChannel,
-    FeedChapter,
-    FeedChat,
-    FeedEnclosure,
-    FeedHistory,
-    FeedImage,
-    FeedInputError,
-    FeedItem,
-    FeedLink,
-    FeedLiveItem,
-    FeedLocation,
-    FeedPerson,
-    FeedProblem,
-    FeedRemoteItem,
-    FeedSoundbite,
-    FeedTranscript,
-    FeedValueRecipient,
-    FeedValueTimeSplit,
-    live_status,
-)
-from feeds.rss import render_feed, render_paged, newest_first
-from feeds.podcast_ns import analytics_url, podcast_guid, sri
-from feeds.chapters import chapters_json, chapters_text
-from feeds.apple import APPLE_CATEGORIES, check_feed
+from importlib import import_module
+
+# Each name and the module it lives in. They load on first use (PEP 562), so
+# ``import feeds.apple`` (the category and language lists) or
+# ``feeds.chapters`` does not pay for feedgen and lxml.
+_WHERE = {
+    **dict.fromkeys(("FeedBlock", "FeedCategory", "FeedChannel", "FeedChapter", "FeedChat", "FeedEnclosure",
+                     "FeedHistory", "FeedImage", "FeedInputError", "FeedItem", "FeedLink", "FeedLiveItem",
+                     "FeedLocation", "FeedPerson", "FeedProblem", "FeedRemoteItem", "FeedSoundbite",
+                     "FeedTranscript", "FeedValueRecipient", "FeedValueTimeSplit", "live_status"), "feeds.model"),
+    **dict.fromkeys(("render_feed", "render_paged", "newest_first"), "feeds.rss"),
+    **dict.fromkeys(("analytics_url", "podcast_guid", "sri"), "feeds.podcast_ns"),
+    **dict.fromkeys(("chapters_json", "chapters_text"), "feeds.chapters"),
+    **dict.fromkeys(("APPLE_CATEGORIES", "check_feed"), "feeds.apple"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'feeds' has no attribute {name!r}")
+    value = getattr(import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "APPLE_CATEGORIES",

@@ -22,10 +22,9 @@ from typing import Callable
 
 from . import audio, passthrough, tags
 from .digest import digests, sha256_of
-from .leftovers import clean_folder, temp_prefix
+from .leftovers import CACHE_DIR, temp_prefix
 from .model import Encoding, Episode, Loudness, MasteredAudio, Settings
 
-CACHE_DIR = ".castline/cache"
 
 
 class HashCache:
@@ -39,16 +38,21 @@ class HashCache:
         except (OSError, ValueError):
             self.data = {}
         self.dirty = False
+        self.seen: dict[Path, str] = {}  # this run's answers: the plan and the build ask for the same files
 
     def sha256(self, path: Path) -> str:
+        if path in self.seen:
+            return self.seen[path]
         st = path.stat()
         key = str(path.resolve())
         hit = self.data.get(key)
         if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-            return hit[2]
-        digest = sha256_of(path)
-        self.data[key] = [st.st_size, st.st_mtime_ns, digest]
-        self.dirty = True
+            digest = hit[2]
+        else:
+            digest = sha256_of(path)
+            self.data[key] = [st.st_size, st.st_mtime_ns, digest]
+            self.dirty = True
+        self.seen[path] = digest
         return digest
 
     def save(self) -> None:
@@ -191,12 +195,6 @@ def _work_dir(final: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{temp_prefix()}{final.name[:16]}-", suffix=".partial", dir=final.parent))
 
 
-def clean_cache(root: Path) -> int:
-    """Remove the half-made cache entries of runs that died (kill -9, a
-    power cut). A live run's entries are kept. Returns how many."""
-    return sum(clean_folder(root / CACHE_DIR / sub) for sub in ("", "master", "tagged", "published"))
-
-
 def _install(tmp: Path, final: Path) -> bool:
     """Rename the finished ``tmp`` to ``final``. False when another run
     installed the same entry first (same key, same content): use theirs.
@@ -222,13 +220,13 @@ def _relocate(m: MasteredAudio, old: Path, new: Path) -> MasteredAudio:
 
 
 def _dump_master(m: MasteredAudio) -> dict:
-    def enc(e: Encoding) -> dict:
-        return {**asdict(e), "path": e.path.name}
+    def enc(e: Encoding) -> dict:  # vars, not asdict: flat values need no deep copy (1000s of episodes)
+        return {**vars(e), "path": e.path.name}
 
     return {
         "main": enc(m.main), "duration": m.duration, "channels": m.channels, "sample_rate": m.sample_rate,
-        "input_loudness": asdict(m.input_loudness) if m.input_loudness else None,
-        "output_loudness": asdict(m.output_loudness) if m.output_loudness else None,
+        "input_loudness": dict(vars(m.input_loudness)) if m.input_loudness else None,
+        "output_loudness": dict(vars(m.output_loudness)) if m.output_loudness else None,
         "alternates": [enc(a) for a in m.alternates], "offset": m.offset,
     }
 

@@ -19,15 +19,13 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotesError
 
-# libyaml's parser when PyYAML was built with it (several times faster on a
-# show of a thousand episodes); the same safe constructor either way.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
 MAX_DEPTH = 32  # levels of lists and tables; real front matter uses three or four
 _DEPTH = f"the front matter: lists and tables nest more than {MAX_DEPTH} levels deep"
 _DEPTH_FIX = "write the lists and tables flatter"
@@ -88,9 +86,21 @@ def read_notes(path: Path, display: Path) -> Notes:
     return Notes(path=path, fields=fields, lines=key_lines, body=body, body_line=end + 2)
 
 
+def _loader(source: str):
+    """libyaml's parser when PyYAML was built with it (several times faster
+    on a show of a thousand episodes); the same safe constructor either
+    way. PyYAML loads here, on the first YAML notes file: a config or a
+    publish with nothing to do never needs it."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)(source)
+
+
 def _yaml(source: str, display: Path) -> tuple[dict[str, Any], dict[str, int]]:
+    import yaml
+
     _yaml_bounds(source, display)
-    loader = _LOADER(source)
+    loader = _loader(source)
     try:  # parsed once: the node tree gives the lines, the same tree the values
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -128,7 +138,9 @@ def _yaml_bounds(source: str, display: Path) -> None:
     """Refuse anchors, aliases and deep nesting from the event stream, which
     is flat: nothing is built and nothing recurses. A syntax error is left
     to the real parse, which words it."""
-    loader = _LOADER(source)
+    import yaml
+
+    loader = _loader(source)
     depth = 0
     try:
         while loader.check_event():
@@ -155,7 +167,9 @@ def _yaml_bounds(source: str, display: Path) -> None:
 def _unbuildable(root: yaml.Node | None, display: Path) -> NotesError:
     """The first scalar of ``root`` that YAML typed but cannot build (an
     impossible date, a number too long to convert), as an error on its line."""
-    constructor = _LOADER("")
+    import yaml
+
+    constructor = _loader("")
     try:
         stack: list[tuple[yaml.Node, str | None]] = [(root, None)] if root is not None else []
         while stack:
@@ -184,6 +198,8 @@ def _unbuildable(root: yaml.Node | None, display: Path) -> NotesError:
 
 
 def _pure_python_error(source: str) -> yaml.YAMLError | None:
+    import yaml
+
     try:
         yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:

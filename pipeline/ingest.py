@@ -9,6 +9,7 @@ transcript. A broken episode is reported and left out; the others go on.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,25 +58,26 @@ def ingest(settings: Settings) -> Ingested:
     live: list[LiveEvent] = []
     notes_files = sorted(notes_dir.glob("*.md")) if notes_dir.is_dir() else []
     used_audio: set[Path] = set()
+    files = _Files()
     for path in notes_files:
         try:
             _found(root, path)  # a notes file linked from outside the show is never read
         except NotesError as exc:
             problems.append(exc)
-            used_audio.add(_find_audio(audio_dir, path.stem) or path)
+            used_audio.add(_find_audio(audio_dir, path.stem, files) or path)
             continue
         try:
-            episode = _episode(settings, path)
+            episode = _episode(settings, path, files)
         except CastlineError as exc:
             try:
-                event = live_event(settings, path) if _find_audio(audio_dir, path.stem) is None else None
+                event = live_event(settings, path) if _find_audio(audio_dir, path.stem, files) is None else None
             except CastlineError as live_problem:
                 event, exc = None, live_problem
             if event is not None:
                 live.append(event)
                 continue
             problems.append(exc)
-            stem_audio = _find_audio(audio_dir, path.stem)
+            stem_audio = _find_audio(audio_dir, path.stem, files)
             if stem_audio:
                 used_audio.add(stem_audio)
             continue
@@ -95,10 +97,37 @@ def _rel(root: Path, path: Path) -> str:
         return str(path)
 
 
-def _find_audio(audio_dir: Path, stem: str) -> Path | None:
+class _Files:
+    """The files of each folder, listed once per ingest: finding a recording
+    or its sidecars by name is then a set lookup, not a stat per extension
+    (a dozen per episode)."""
+
+    def __init__(self) -> None:
+        self._names: dict[Path, frozenset[str]] = {}
+
+    def is_file(self, path: Path) -> bool:
+        names = self._names.get(path.parent)
+        if names is None:
+            try:
+                with os.scandir(path.parent) as entries:
+                    names = frozenset(e.name for e in entries if _is_file(e))
+            except OSError:
+                names = frozenset()
+            self._names[path.parent] = names
+        return path.name in names
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:  # a link that loops is no file
+        return False
+
+
+def _find_audio(audio_dir: Path, stem: str, files: _Files) -> Path | None:
     for ext in AUDIO_EXTENSIONS:
         candidate = audio_dir / f"{stem}{ext}"
-        if candidate.is_file():
+        if files.is_file(candidate):
             return candidate
     return None
 
@@ -127,7 +156,7 @@ def _found(root: Path, path: Path | None) -> Path | None:
     return path
 
 
-def _episode(settings: Settings, path: Path) -> Episode:
+def _episode(settings: Settings, path: Path, files: _Files) -> Episode:
     root = settings.root
     display = Path(_rel(root, path))
     notes = read_notes(path, display)
@@ -142,16 +171,16 @@ def _episode(settings: Settings, path: Path) -> Episode:
         raise f.error("slug" if "slug" in notes.fields else None, f"the slug {shown(slug)} is not allowed",
                       fix="use letters, digits, '-' and '_' only, like 001-my-episode")
     title = f.text("title", required=True)
-    audio = _resolve(f, root, "audio") if "audio" in notes.fields else _found(root, _find_audio(root / "episodes", path.stem))
+    audio = _resolve(f, root, "audio") if "audio" in notes.fields else _found(root, _find_audio(root / "episodes", path.stem, files))
     if audio is None:
         raise NotesError("has no recording", path=display,
                          fix=f"put the audio at episodes/{path.stem}.wav (or .flac, .mp3, .m4a, .ogg), or name it in `audio:`")
     if audio.suffix.lower() not in AUDIO_EXTENSIONS:
         raise f.error("audio", f"{shown(audio.suffix or audio.name)} is not an audio format castline reads",
                       fix="use WAV, FLAC, MP3, M4A, Ogg or Opus")
-    image = _resolve(f, root, "image") if "image" in notes.fields else _found(root, _sidecar(audio, ART_EXTENSIONS))
+    image = _resolve(f, root, "image") if "image" in notes.fields else _found(root, _sidecar(audio, ART_EXTENSIONS, files))
     transcript = (_resolve(f, root, "transcript") if "transcript" in notes.fields
-                  else _found(root, _sidecar(audio, TRANSCRIPT_EXTENSIONS)))
+                  else _found(root, _sidecar(audio, TRANSCRIPT_EXTENSIONS, files)))
     if transcript is not None and transcript.suffix.lower() not in TRANSCRIPT_EXTENSIONS:
         raise f.error("transcript", f"{shown(transcript.name)} is not a .vtt or .srt file", fix="use a WebVTT (.vtt) or SubRip (.srt) file")
     return Episode(
@@ -186,10 +215,11 @@ def _episode(settings: Settings, path: Path) -> Episode:
     )
 
 
-def _sidecar(audio: Path, extensions: tuple[str, ...]) -> Path | None:
+def _sidecar(audio: Path, extensions: tuple[str, ...], files: _Files) -> Path | None:
+    stem = audio.name[: len(audio.name) - len(audio.suffix)]
     for ext in extensions:
-        for candidate in (audio.with_suffix(ext), audio.with_suffix(ext.upper())):
-            if candidate.is_file():
+        for candidate in (audio.parent / f"{stem}{ext}", audio.parent / f"{stem}{ext.upper()}"):
+            if files.is_file(candidate):
                 return candidate
     return None
 

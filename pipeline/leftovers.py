@@ -64,3 +64,12 @@ def clean_folder(folder: Path, prefix: str = ".", suffix: str = ".partial") -> i
                 Path(entry.path).unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+CACHE_DIR = ".castline/cache"  # the show's cache: masters, tagged files, hashes, probes, the receipt
+
+
+def clean_cache(root: Path) -> int:
+    """Remove the half-made cache entries of runs that died (kill -9, a
+    power cut). A live run's entries are kept. Returns how many."""
+    return sum(clean_folder(root / CACHE_DIR / sub) for sub in ("", "master", "tagged", "published"))

@@ -78,9 +78,21 @@ class LocalStore:
         """key -> (size, mtime/inode token) of every file, from one walk of
         stat calls: nothing is read. Temp files and links are not objects."""
         out: dict[str, Stamp] = {}
-        for path, st in self._walk():
-            if not path.name.startswith(_TEMP_PREFIX):
-                out[path.relative_to(self.root).as_posix()] = Stamp(st.st_size, f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+        if not self.root.is_dir():
+            return out
+        stack = [("", str(self.root))]  # (key prefix, folder): strings, not Paths, at a thousand episodes
+        while stack:
+            prefix, folder = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((f"{prefix}{entry.name}/", entry.path))
+                elif entry.is_file(follow_symlinks=False) and not entry.name.startswith(_TEMP_PREFIX):
+                    st = entry.stat(follow_symlinks=False)
+                    out[prefix + entry.name] = Stamp(st.st_size, f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
         return out
 
     def clean_leftovers(self) -> int:

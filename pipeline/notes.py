@@ -59,19 +59,26 @@ def plain_text(md: str, limit: int | None = None) -> str:
     episode summary: markup, HTML and code blocks dropped, whitespace
     collapsed, cut at a word boundary with an ellipsis when over ``limit``
     characters (the ellipsis counts)."""
-    parts: list[str] = []
-    for tok in _parser(True).parse(md or ""):  # HTML parsed so it can be dropped
-        if tok.type == "inline":
-            parts.append(_inline_text(tok.children or []))
-        elif tok.type in ("paragraph_close", "heading_close", "list_item_close", "td_close", "th_close"):
-            parts.append(" ")
-    text = re.sub(r"\s+", " ", "".join(parts)).strip()
+    text = _plain(md or "")
     if limit is not None and len(text) > limit:
         cut = text[: max(0, limit - 1)]
         if " " in cut and not text[len(cut)].isspace():
             cut = cut.rsplit(" ", 1)[0]
         text = cut.rstrip(" ,;:.-–—") + "…"
     return text
+
+
+@lru_cache(maxsize=4096)
+def _plain(md: str) -> str:
+    """The text of ``md`` on one line. Remembered: a page, its summary, the
+    feed item and the tags all ask for the same notes' text."""
+    parts: list[str] = []
+    for tok in _parser(True).parse(md):  # HTML parsed so it can be dropped
+        if tok.type == "inline":
+            parts.append(_inline_text(tok.children or []))
+        elif tok.type in ("paragraph_close", "heading_close", "list_item_close", "td_close", "th_close"):
+            parts.append(" ")
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 def _inline_text(children: list[Token]) -> str:

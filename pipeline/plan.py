@@ -30,24 +30,8 @@ from .build import HashCache, master_key_for
 from .errors import CastlineError, StateError
 from .model import Episode, Settings
 from .state import EpisodeRecord, Match, State, match_episodes
+from .report import EpisodeState
 from .storage import Stamp
-
-
-class EpisodeState(str, Enum):
-    """An episode's state in ``castline status`` and in a publish report."""
-
-    DRAFT = "draft"  # draft: true, never published
-    SCHEDULED = "scheduled"  # dated in the future
-    SKIPPED = "skipped"  # not named in `castline publish SLUG ...`, never published
-    NEW = "new"  # published by this run for the first time
-    CHANGED = "changed"  # its media or notes changed: rebuilt
-    PUBLISHED = "published"  # as published
-    FAILED = "failed"  # broken (its notes or recording); not published by this run
-    REMOVED = "removed"  # taken out of the feed on purpose (draft: true, --remove)
-    KEPT = "kept"  # published, but its notes are missing or broken: kept as it was
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Work(Enum):

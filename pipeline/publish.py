@@ -24,101 +24,80 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import feeds
-
-from . import notify
-from .build import HashCache, clean_cache, media_record, record_media
-from .episodes import (MASTER_WORKERS, ArtCache, BuiltEpisode, Masters, Progress, Quiet, build_episode,
-                       master_plan)
+from . import receipt
 from .errors import CastlineError, Problems, StateError
-from .ingest import ingest
-from .lease import Lease
-from .model import Episode, Settings
-from .plan import EpisodeState, Held, Options, Plan, PlannedEpisode, Work, plan_publish
-from .scaffold import placeholder_problems
-from .render import FEED_KEY, Built, feed_channel, feed_item, iter_all, live_statuses, notes_html
+from .leftovers import clean_cache
+from .model import Episode, LiveEvent, Settings
+from .report import EpisodeState, EpisodeStatus, PublishOptions, Report, StatusReport, as_settled
 from .state import STATE_KEY, EpisodeRecord, State, dump_state, parse_state
-from .storage import Stamp, Store, Upload, headers_for, make_upload, open_store
+from .storage import FEED_KEY, Stamp, Store, Upload, headers_for, make_upload, open_store
 from .sync import differs, phase, prunable, recorded_objects
 
+if TYPE_CHECKING:  # the rest loads only when a publish has work to do (see receipt.py)
+    from .build import HashCache
+    from .episodes import ArtCache, BuiltEpisode, Progress
+    from .plan import Held, Plan, PlannedEpisode
+    from .render import Built
 
+__all__ = ["EpisodeState", "EpisodeStatus", "PublishOptions", "Report", "StatusReport", "publish", "status"]
 RENDER_VERSION = "castline-0.2-render-1"  # bump when rendering changes what the same inputs give
-
-
-@dataclass(frozen=True)
-class EpisodeStatus:
-    """One row of ``castline status`` and of a publish report."""
-
-    slug: str
-    title: str
-    number: int | None
-    season: int | None
-    date: datetime | None
-    state: EpisodeState
-    guid: str | None = None
-    duration: float | None = None
-    url: str | None = None
-    loudness_in: float | None = None
-    loudness_out: float | None = None
-    true_peak_out: float | None = None
-
-
-@dataclass(frozen=True)
-class PublishOptions:
-    only: tuple[str, ...] = ()
-    remove: tuple[str, ...] = ()
-    dry_run: bool = False
-    prune: bool = False
-    skip_broken: bool = False
-    retag_all: bool = False
-    remaster_all: bool = False
-    notify: bool = True  # announce a changed feed (WebSub, podping); --no-notify skips it
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a publish did, or (dry run) would do."""
-
-    store: str
-    feed_url: str
-    site_url: str
-    episodes: tuple[EpisodeStatus, ...]
-    uploads: tuple[tuple[str, int], ...]  # (key, bytes) uploaded or to upload
-    unchanged: int
-    deletes: tuple[str, ...]
-    problems: tuple[CastlineError, ...]
-    warnings: tuple[str, ...]
-    dry_run: bool
-    local_dir: Path | None = None  # the folder of a local store
-    estimated: tuple[str, ...] = ()  # dry run: media keys whose size is estimated (not mastered yet)
-    repaired: tuple[str, ...] = ()  # objects the store had lost or held wrong, uploaded again
-    stale_tags: int = 0  # published episodes with tags older than a show-wide change (--retag-all)
-    stale_masters: int = 0  # ... with masters older than an [audio] change (--remaster-all)
-    announcements: tuple[str, ...] = ()  # WebSub and podping calls sent (dry run: that would be sent)
-
-    @property
-    def upload_bytes(self) -> int:
-        return sum(size for _, size in self.uploads)
 
 
 def publish(settings: Settings, *, options: PublishOptions = PublishOptions(), now: datetime | None = None,
             progress: Progress | None = None, store: Store | None = None) -> Report:
-    """Publish the show: the recipe in the module docstring."""
+    """Publish the show: the recipe in the module docstring. A plain publish
+    whose receipt shows that nothing changed answers from it (receipt.py)."""
     try:
-        return _publish(settings, options, now or datetime.now(timezone.utc), progress or Quiet(),
-                        store or open_store(settings.storage, settings.root))
+        now = now or datetime.now(timezone.utc)
+        store = store or open_store(settings.storage, settings.root)
+        store.check()
+        clean_cache(settings.root)
+        plain = not (options.only or options.remove or options.prune or options.skip_broken or options.retag_all
+                     or options.remaster_all)
+        inputs = receipt.fingerprint_inputs(settings, getattr(store, "root", None)) if plain else None
+        state_bytes, etag = store.read_state(STATE_KEY)
+        listing = store.listing()
+        if inputs is not None:
+            done = receipt.read(settings.root, inputs=inputs, state_bytes=state_bytes, listing=listing, now=now)
+            if done is not None:
+                return replace(done, dry_run=options.dry_run)
+        if progress is None:
+            from .episodes import Quiet
+
+            progress = Quiet()
+        return _publish(settings, options, now, progress, store, _Read(state_bytes, etag, listing, inputs))
     except CastlineError as exc:
         raise exc.relative_to(settings.root) from None
 
 
-def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: Progress, store: Store) -> Report:
-    store.check()
-    clean_cache(settings.root)
-    state, state_bytes, podcast_guid = _published_state(settings, store)
-    listing = store.listing()
+@dataclass(frozen=True)
+class _Read:
+    """What a publish read before it decided to work: the state's bytes and
+    ETag, the store's listing, and the receipt's fingerprint of the inputs
+    (None when the options ask for work a receipt cannot vouch for)."""
+
+    state_bytes: bytes | None
+    etag: str | None
+    listing: dict[str, Stamp]
+    inputs: str | None
+
+
+def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: Progress, store: Store,
+             read: _Read) -> Report:
+    from . import notify
+    from .build import HashCache
+    from .episodes import ArtCache
+    from .ingest import ingest
+    from .plan import Options, plan_publish
+    from .render import live_statuses
+    from .scaffold import placeholder_problems
+
+    state, state_bytes, podcast_guid = _published_state(settings, store, read.state_bytes, read.etag)
+    listing = read.listing
     found = ingest(settings)
     arts = ArtCache(settings)
     show_art = arts.prepare(settings.show.image)
@@ -150,16 +129,43 @@ def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: 
     def state_after(listed: dict[str, Stamp]) -> State:
         return _state_after(state, plan, built, kept, now, podcast_guid, settings, wanted, listed, deletes, rendered)
 
+    clean = read.inputs is not None and not problems and not kept
+    settled = as_settled(replace(report, warnings=plan.warnings))
+    until = _until(found.episodes, found.live, now)
     if not uploads and not deletes and dump_state(state_after(listing)) == state_bytes and not report.announcements:
+        if clean:  # the next plain publish answers from the receipt
+            receipt.write(settings.root, inputs=read.inputs, state_bytes=state_bytes, listing=listing, until=until,
+                          report=settled)
         return report  # nothing new: no lease, no write, nothing touched
-    return _carry_out(settings, store, state, uploads, deletes, state_after, announce if opts.notify else None,
-                      progress, report)
+    receipt.forget(settings.root)
+    report, written, written_bytes = _carry_out(settings, store, state, uploads, deletes, state_after,
+                                                announce if opts.notify else None, progress, report)
+    if clean and not notify.due_notifications(settings, wanted[FEED_KEY].sha256, written.notified, live).notifications:
+        receipt.write(settings.root, inputs=read.inputs, state_bytes=written_bytes, listing=store.listing(),
+                      until=until, report=settled)
+    return report
+
+
+def _until(episodes: tuple[Episode, ...], live: tuple[LiveEvent, ...], now: datetime) -> datetime | None:
+    """The first moment after ``now`` at which the clock alone changes what
+    a publish writes: a scheduled episode comes due, a live item starts or
+    ends (see ``feeds.live_status``)."""
+    moments = [ep.date for ep in episodes if not ep.draft and ep.date > now]
+    for event in live:
+        if not event.draft:
+            stream = event.live
+            moments += [stream.start, stream.end or stream.start + timedelta(hours=24)]
+    return min((m for m in moments if m > now), default=None)
 
 
 def _carry_out(settings: Settings, store: Store, state: State, uploads: list[Upload], deletes: tuple[str, ...],
-               state_after, announce, progress: Progress, report: Report) -> Report:
+               state_after, announce, progress: Progress, report: Report) -> tuple[Report, State, bytes]:
     """Under the lease: media and art (verified), pages and sidecars, the
-    feed, the announcements, the state, then the deletions."""
+    feed, the announcements, the state, then the deletions. Returns the
+    report and the state written, as a value and as bytes."""
+    from . import notify
+    from .lease import Lease
+
     with Lease(store) as lease:
         store.clean_leftovers()  # unfinished multipart uploads of a killed run
         if store.read_state(STATE_KEY)[1] != state.etag:
@@ -176,10 +182,11 @@ def _carry_out(settings: Settings, store: Store, state: State, uploads: list[Upl
             sent = notify.send(announce, env=os.environ, timeout=settings.notify.timeout)
             new_state = replace(new_state, notified=sent.record)
             report = replace(report, warnings=(*report.warnings, *sent.warnings))
-        store.write_state(STATE_KEY, dump_state(new_state), expected_etag=state.etag)
+        written = dump_state(new_state)
+        store.write_state(STATE_KEY, written, expected_etag=state.etag)
         if deletes:
             store.delete_many(list(deletes))
-    return replace(report, warnings=(*lease.notices, *report.warnings))
+    return replace(report, warnings=(*lease.notices, *report.warnings)), new_state, written
 
 
 def _stop_unless_skipping(problems: list[CastlineError], opts: PublishOptions) -> None:
@@ -193,6 +200,9 @@ def _build_all(settings: Settings, plan: Plan, now: datetime, progress: Progress
                hashes: HashCache, store: Store, dry_run: bool
                ) -> tuple[list[BuiltEpisode], list[tuple[CastlineError, PlannedEpisode]]]:
     """Master (two at a time) and tag the due episodes, in order."""
+    from .episodes import MASTER_WORKERS, Masters, build_episode, master_plan
+    from .plan import Work
+
     built, failed = [], []
     with Masters(settings, workers=0 if dry_run else MASTER_WORKERS, progress=progress) as masters:
         for p in plan.due:
@@ -218,6 +228,8 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
     The text tree (feed, pages, chapters, transcripts) is rendered only when
     its inputs changed or the store lost a piece of it: a no-op publish
     compares one fingerprint instead of rendering every page."""
+    from .render import feed_parts, iter_all, notes_html
+
     show_art_key = f"art/{show_art.name}"
     bs = [b.built for b in built]
     wanted: dict[str, Upload] = {}
@@ -235,7 +247,7 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
     for b in built:
         for u in b.uploads:
             want(u)
-    inputs = render_inputs(settings, bs, podcast_guid, show_art_key, f"{live_events!r}{sorted(live.items())}")
+    inputs = render_inputs(settings, built, podcast_guid, show_art_key, f"{live_events!r}{sorted(live.items())}")
     prior = state.rendered
     if not kept and prior.get("inputs") == inputs and all(_intact(k, state, listing) for k in prior.get("keys", ())):
         for key in prior["keys"]:
@@ -244,10 +256,12 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
             wanted[key] = Upload(key, b"", record.sha256, record.size or 0, content_type, cache_control)
         return wanted, _in_order(todo, wanted), warnings, prior
     notes = notes_html(settings, bs)
-    warnings += _feed_warnings(settings, bs, notes, podcast_guid, show_art_key)
+    parts = feed_parts(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key, live=live_events,
+                       now=now)
+    warnings += _feed_warnings(settings, bs, parts)
     rendered = []
     for key, data in iter_all(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
-                              live=live_events, now=now):
+                              live=live_events, now=now, parts=parts):
         if key == FEED_KEY and kept:
             from .carry import carry_items
 
@@ -270,7 +284,8 @@ def _intact(key: str, state: State, listing: dict[str, Stamp]) -> bool:
     return record is not None and key in listing and record.stamp == listing[key].token
 
 
-def render_inputs(settings: Settings, built: list[Built], podcast_guid: str, show_art_key: str, live: str) -> str:
+def render_inputs(settings: Settings, built: list[BuiltEpisode], podcast_guid: str, show_art_key: str, live: str
+                  ) -> str:
     """A fingerprint of everything the text tree is rendered from: the
     settings, the templates (built-in and the show's), castline's version,
     every episode as built (notes, media facts, keys) and the live items'
@@ -281,9 +296,9 @@ def render_inputs(settings: Settings, built: list[Built], podcast_guid: str, sho
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
                     digest.update(f"{path.name}\n".encode() + path.read_bytes())
-    for b in sorted(built, key=lambda b: b.guid):  # the media as the state records it: no local paths
-        media = media_record(b.media, b.media_key, list(b.alternate_keys))
-        digest.update(f"{replace(b, media=None)!r}{json.dumps(media, sort_keys=True, default=str)}".encode())
+    for e in sorted(built, key=lambda e: e.built.guid):  # the media as the state records it: no local paths
+        digest.update(f"{replace(e.built, media=None)!r}{json.dumps(e.record.media, sort_keys=True, default=str)}"
+                      .encode())
     return digest.hexdigest()
 
 
@@ -319,9 +334,13 @@ def _state_after(state: State, plan: Plan, built: list[BuiltEpisode], kept: list
 def status(settings: Settings, *, now: datetime | None = None, store: Store | None = None) -> StatusReport:
     """Each episode's state without mastering or uploading anything (the
     plan a publish would make; see pipeline/plan.py for the states)."""
+    from .build import HashCache
+    from .ingest import ingest
+    from .plan import Options, plan_publish
+
     now = now or datetime.now(timezone.utc)
     store = store or open_store(settings.storage, settings.root)
-    state, _, podcast_guid = _published_state(settings, store)
+    state, _, podcast_guid = _published_state(settings, store, *store.read_state(STATE_KEY))
     found = ingest(settings)
     hashes = HashCache(settings.root)
     plan = plan_publish(settings, found.episodes, _present_slugs(settings, found.episodes), state, podcast_guid,
@@ -332,19 +351,13 @@ def status(settings: Settings, *, now: datetime | None = None, store: Store | No
                         tuple(str(p) for p in (*found.problems, *plan.problems)))
 
 
-@dataclass(frozen=True)
-class StatusReport:
-    episodes: tuple[EpisodeStatus, ...]
-    stale_tags: int
-    stale_masters: int
-    problems: tuple[str, ...]
-
-
 def _order(s: EpisodeStatus):
     return (s.date.isoformat() if s.date else "", s.slug)
 
 
 def _planned_status(settings: Settings, p: PlannedEpisode) -> EpisodeStatus:
+    from .build import record_media
+
     ep = p.episode
     media = record_media(p.record.media)[0] if p.record and p.record.media else None
     url = settings.show.base_url + f"episodes/{ep.slug}.html" if p.state is not EpisodeState.NEW else None
@@ -401,26 +414,27 @@ def _present_slugs(settings: Settings, episodes: tuple[Episode, ...]) -> set[str
     return stems | {ep.slug for ep in episodes}
 
 
-def _published_state(settings: Settings, store: Store) -> tuple[State, bytes | None, str]:
-    """The store's published state, its bytes as read, and the show's
-    podcast:guid: the one already published, else the pinned one, else
-    computed once from the feed URL (and then kept, even if the feed moves)."""
-    data, etag = store.read_state(STATE_KEY)
+def _published_state(settings: Settings, store: Store, data: bytes | None, etag: str | None
+                     ) -> tuple[State, bytes | None, str]:
+    """The store's published state (``data`` and ``etag`` as read), its
+    bytes, and the show's podcast:guid: the one already published, else the
+    pinned one, else computed once from the feed URL (and then kept, even
+    if the feed moves)."""
+    import feeds
+
     state = parse_state(data, etag, f"{store.name}{STATE_KEY}")
     return state, data, state.podcast_guid or settings.show.podcast_guid or feeds.podcast_guid(settings.feed_url)
 
 
-def _feed_warnings(settings: Settings, built: list[Built], notes: dict[str, str], podcast_guid: str,
-                   show_art_key: str) -> list[str]:
-    """Apple's rules on the feed as built, worded as ``castline check`` words
-    them: an error (a channel rule) stops the publish before anything is
-    uploaded; a warning (an episode description over 4000 bytes, which
-    Apple cuts) is reported and the publish goes on."""
+def _feed_warnings(settings: Settings, built: list[Built], parts) -> list[str]:
+    """Apple's rules on the feed as built (``render.FeedParts``), worded as
+    ``castline check`` words them: an error (a channel rule) stops the
+    publish before anything is uploaded; a warning (an episode description
+    over 4000 bytes, which Apple cuts) is reported and the publish goes on."""
     from .check import feed_rules  # the same wording as castline check
 
-    items = [feed_item(settings, b, notes[b.guid]) for b in built]
     notes_of = {b.guid: str(b.episode.notes_path.relative_to(settings.root)) for b in built}
-    rules = feed_rules(feed_channel(settings, podcast_guid, show_art_key), items, notes_of)
+    rules = feed_rules(parts.channel, list(parts.items), notes_of)
     errors = [r.error for r in rules if r.severity != "warning"]
     if errors:
         raise errors[0] if len(errors) == 1 else Problems(errors)

@@ -23,9 +23,9 @@ from . import art, pages
 from .model import (Chapter, Chat, Episode, LiveEvent, MasteredAudio, Person, RemoteItem, Settings, ValueRecipient,
                     ValueSplit)
 from .notes import plain_text, render_markdown
+from .storage import FEED_KEY  # noqa: F401  (here too: tests and callers know it as render's)
 from .transcript import Cue
 
-FEED_KEY = "feed.xml"
 ART_SET_DIR = ".castline/cache/art-set"  # the generated sizes of show and episode art (art.art_set)
 
 
@@ -65,46 +65,74 @@ def notes_html(settings: Settings, built: list[Built]) -> dict[str, str]:
     return {b.guid: render_markdown(b.episode.body, allow_html=settings.show.allow_html) for b in built}
 
 
+@dataclass(frozen=True)
+class FeedParts:
+    """The feed as values, made once: the publish checks Apple's rules on
+    them and ``iter_all`` writes them. ``show_set`` and ``episode_sets``
+    are the art sizes (``art.art_set``), the latter by GUID."""
+
+    channel: FeedChannel
+    items: tuple[feeds.FeedItem, ...]
+    show_set: tuple
+    episode_sets: dict
+
+
+def feed_parts(settings: Settings, built: list[Built], notes: dict[str, str], *, podcast_guid: str,
+               show_art_key: str, live: Sequence[LiveEvent] = (), now: datetime | None = None) -> FeedParts:
+    """The channel and its items (newest first) with their art sets."""
+    show = settings.show
+    newest_first = _newest_first(built)
+    show_set = art.art_set(show.image, settings.root / ART_SET_DIR)
+    episode_sets = {b.guid: art.art_set(b.episode.image, settings.root / ART_SET_DIR)
+                    for b in newest_first if b.art_key and b.episode.image}
+    channel = feed_channel(settings, podcast_guid, show_art_key,
+                           images=feed_images(settings, show_set, show.image_alt or f"{show.title} cover art"),
+                           live=live, now=now)
+    items = tuple(feed_item(settings, b, notes[b.guid], images=feed_images(
+        settings, episode_sets.get(b.guid, ()), b.episode.image_alt or f"Artwork for {b.episode.title}"))
+        for b in newest_first)
+    return FeedParts(channel, items, tuple(show_set), episode_sets)
+
+
+def _newest_first(built: list[Built]) -> list[Built]:
+    return sorted(built, key=lambda b: (b.episode.date, b.episode.slug), reverse=True)
+
+
 def iter_all(settings: Settings, built: list[Built], notes: dict[str, str], *, podcast_guid: str,
-             show_art_key: str, live: Sequence[LiveEvent] = (), now: datetime | None = None
-             ) -> Iterator[tuple[str, bytes]]:
+             show_art_key: str, live: Sequence[LiveEvent] = (), now: datetime | None = None,
+             parts: FeedParts | None = None) -> Iterator[tuple[str, bytes]]:
     """(store key, bytes) of the feed, chapters files and pages, one at a time,
     so a show of thousands of episodes never holds all its pages at once.
-    ``built`` in any order; ``notes`` from ``notes_html``. Also the smaller
-    sizes and social cards of the show and episode art (``art/``), the
-    feed's archive pages when ``[show] feed_limit`` is set, and the live
-    items of ``live`` with their status at ``now`` (passed in: nothing here
-    reads the clock; without ``now`` no live item is written)."""
+    ``built`` in any order; ``notes`` from ``notes_html``; ``parts`` from
+    ``feed_parts`` if already made. Also the smaller sizes and social cards
+    of the show and episode art (``art/``), the feed's archive pages when
+    ``[show] feed_limit`` is set, and the live items of ``live`` with their
+    status at ``now`` (passed in: nothing here reads the clock; without
+    ``now`` no live item is written)."""
     base = settings.show.base_url
-    newest_first = sorted(built, key=lambda b: (b.episode.date, b.episode.slug), reverse=True)
+    newest_first = _newest_first(built)
     for b in newest_first:
         if b.chapters:
             yield chapters_key(b.episode), feeds.chapters_json(
                 [_chapter(c) for c in b.chapters], title=b.episode.title, podcast_name=settings.show.title,
                 author=settings.show.author)
     show = settings.show
-    show_set = art.art_set(show.image, settings.root / ART_SET_DIR)
-    episode_sets = {b.guid: art.art_set(b.episode.image, settings.root / ART_SET_DIR)
-                    for b in newest_first if b.art_key and b.episode.image}
+    parts = parts or feed_parts(settings, built, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
+                                live=live, now=now)
+    show_set, episode_sets = parts.show_set, parts.episode_sets
     sent: set[str] = set()
     for images in (show_set, *episode_sets.values()):
         for image in images:
             if not image.original and image.name not in sent:
                 sent.add(image.name)
                 yield f"art/{image.name}", image.path.read_bytes()
-    channel = feed_channel(settings, podcast_guid, show_art_key,
-                           images=feed_images(settings, show_set, show.image_alt or f"{show.title} cover art"),
-                           live=live, now=now)
-    items = [feed_item(settings, b, notes[b.guid], images=feed_images(
-        settings, episode_sets.get(b.guid, ()), b.episode.image_alt or f"Artwork for {b.episode.title}"))
-        for b in newest_first]
     if show.feed_limit:
-        for n, xml in feeds.render_paged(channel, items, limit=show.feed_limit,
+        for n, xml in feeds.render_paged(parts.channel, list(parts.items), limit=show.feed_limit,
                                          archive_url=lambda n: base + archive_key(n)):
             yield (FEED_KEY if n == 0 else archive_key(n)), xml
     else:
-        yield FEED_KEY, feeds.render_feed(channel, items)
-    del items
+        yield FEED_KEY, feeds.render_feed(parts.channel, list(parts.items))
+    del parts
     page_eps = [pages.PageEpisode(
         episode=replace(b.episode, chapters=b.chapters), url=base + page_key(b.episode), path=page_key(b.episode), audio_url=base + b.media_key,
         audio_mime=b.media.main.mime, audio_size=b.media.main.size, duration=b.media.duration,

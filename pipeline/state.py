@@ -115,7 +115,8 @@ def dump_state(state: State) -> bytes:
         body["notified"] = state.notified
     if state.rendered:
         body["rendered"] = state.rendered
-    return (json.dumps(body, indent=1, ensure_ascii=False, sort_keys=False) + "\n").encode()
+    # compact: json's C encoder (indent= would take the pure-Python one, 4x slower at 1000 episodes)
+    return (json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
 def episode_guid(podcast_guid: str, slug: str) -> str:

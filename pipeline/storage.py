@@ -33,6 +33,8 @@ from pipeline.digest import sha256_of  # noqa: F401  (the stores' one hash)
 from pipeline.errors import ConfigError, StateError, StoreError
 from pipeline.model import StorageSettings
 
+FEED_KEY = "feed.xml"  # the feed: written after everything it points at
+
 SHORT_CACHE = "public, max-age=300"
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 STATE_CACHE = "no-cache"
