@@ -113,7 +113,8 @@ def _environment(root: Path) -> jinja2.Environment:
         jinja2.FileSystemLoader(str(_HERE / "templates")),
     ])
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             auto_reload=False)  # one run: no stat of the templates per page
     env.filters.update(clock=clock, seconds=seconds, minutes=minutes, iso_duration=iso_duration, filesize=filesize)
     return env
 

@@ -247,31 +247,40 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
     for b in built:
         for u in b.uploads:
             want(u)
-    inputs = render_inputs(settings, built, podcast_guid, show_art_key, f"{live_events!r}{sorted(live.items())}")
-    prior = state.rendered
-    if not kept and prior.get("inputs") == inputs and all(_intact(k, state, listing) for k in prior.get("keys", ())):
-        for key in prior["keys"]:
-            record = state.objects[key]
-            content_type, cache_control = headers_for(key)
-            wanted[key] = Upload(key, b"", record.sha256, record.size or 0, content_type, cache_control)
-        return wanted, _in_order(todo, wanted), warnings, prior
+    prints = render_inputs(settings, built, podcast_guid, show_art_key, f"{live_events!r}{sorted(live.items())}")
+    prior = state.rendered if not kept else {}
+    record: dict = {}
+    for group, inputs in prints.items():  # a group whose inputs are as recorded and whose objects are intact
+        done = prior.get(group)
+        if isinstance(done, dict) and done.get("inputs") == inputs and all(
+                _intact(k, state, listing) for k in done.get("keys", ())):
+            record[group] = done
+            for key in done["keys"]:
+                entry = state.objects[key]
+                content_type, cache_control = headers_for(key)
+                wanted[key] = Upload(key, b"", entry.sha256, entry.size or 0, content_type, cache_control)
+    if len(record) == len(prints):
+        return wanted, _in_order(todo, wanted), warnings, record
     notes = notes_html(settings, bs)
-    parts = feed_parts(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key, live=live_events,
-                       now=now)
-    warnings += _feed_warnings(settings, bs, parts)
-    rendered = []
-    for key, data in iter_all(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
-                              live=live_events, now=now, parts=parts):
-        if key == FEED_KEY and kept:
-            from .carry import carry_items
+    parts = None
+    if "feed" not in record:
+        parts = feed_parts(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
+                           live=live_events, now=now)
+        warnings += _feed_warnings(settings, bs, parts)
+    for group in (g for g in prints if g not in record):
+        rendered = []
+        for key, data in iter_all(settings, bs, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
+                                  live=live_events, now=now, parts=parts, feed=group == "feed", site=group == "site"):
+            if key == FEED_KEY and kept:
+                from .carry import carry_items
 
-            data, lost = carry_items(data, store.get(FEED_KEY), {r.guid for r in kept})
-            warnings += [f"the published episode with guid {g} is not in the feed the store holds; it stays out "
-                         "until its notes are fixed" for g in sorted(lost)]
-        rendered.append(key)
-        want(make_upload(key, data))
-    record = {"inputs": inputs, "keys": sorted(rendered)} if not kept else {}
-    return wanted, _in_order(todo, wanted), warnings, record
+                data, lost = carry_items(data, store.get(FEED_KEY), {r.guid for r in kept})
+                warnings += [f"the published episode with guid {g} is not in the feed the store holds; it stays "
+                             "out until its notes are fixed" for g in sorted(lost)]
+            rendered.append(key)
+            want(make_upload(key, data))
+        record[group] = {"inputs": prints[group], "keys": sorted(rendered)}
+    return wanted, _in_order(todo, wanted), warnings, record if not kept else {}
 
 
 def _in_order(todo: list[Upload], wanted: dict[str, Upload]) -> list[Upload]:
@@ -285,21 +294,26 @@ def _intact(key: str, state: State, listing: dict[str, Stamp]) -> bool:
 
 
 def render_inputs(settings: Settings, built: list[BuiltEpisode], podcast_guid: str, show_art_key: str, live: str
-                  ) -> str:
-    """A fingerprint of everything the text tree is rendered from: the
-    settings, the templates (built-in and the show's), castline's version,
-    every episode as built (notes, media facts, keys) and the live items'
-    statuses (which change with the clock)."""
+                  ) -> dict[str, str]:
+    """Fingerprints of what each part of the text tree is rendered from.
+    Both: the settings, castline's render version, every episode as built
+    (notes, media facts, keys) and the live items' statuses (which change
+    with the clock). ``site`` (the pages) also the page templates and
+    static files, built-in and the show's; ``feed`` (the feed, chapters
+    and art sizes) not: a template edit re-renders only the pages."""
     digest = hashlib.sha256(f"{RENDER_VERSION}\n{settings!r}\n{podcast_guid}\n{show_art_key}\n{live}\n".encode())
+    for e in sorted(built, key=lambda e: e.built.guid):  # the media as the state records it: no local paths
+        digest.update(f"{replace(e.built, media=None)!r}{json.dumps(e.record.media, sort_keys=True, default=str)}"
+                      .encode())
+    feed, site = digest.copy(), digest.copy()
+    feed.update(b"feed")
+    site.update(b"site")
     for folder in (Path(__file__).parent / "templates", Path(__file__).parent / "static", settings.root / "templates"):
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file():
-                    digest.update(f"{path.name}\n".encode() + path.read_bytes())
-    for e in sorted(built, key=lambda e: e.built.guid):  # the media as the state records it: no local paths
-        digest.update(f"{replace(e.built, media=None)!r}{json.dumps(e.record.media, sort_keys=True, default=str)}"
-                      .encode())
-    return digest.hexdigest()
+                    site.update(f"{path.name}\n".encode() + path.read_bytes())
+    return {"feed": feed.hexdigest(), "site": site.hexdigest()}
 
 
 def _keys(r: EpisodeRecord) -> set[str]:

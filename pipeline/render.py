@@ -82,16 +82,21 @@ def feed_parts(settings: Settings, built: list[Built], notes: dict[str, str], *,
     """The channel and its items (newest first) with their art sets."""
     show = settings.show
     newest_first = _newest_first(built)
-    show_set = art.art_set(show.image, settings.root / ART_SET_DIR)
-    episode_sets = {b.guid: art.art_set(b.episode.image, settings.root / ART_SET_DIR)
-                    for b in newest_first if b.art_key and b.episode.image}
+    show_set, episode_sets = _art_sets(settings, newest_first)
     channel = feed_channel(settings, podcast_guid, show_art_key,
                            images=feed_images(settings, show_set, show.image_alt or f"{show.title} cover art"),
                            live=live, now=now)
     items = tuple(feed_item(settings, b, notes[b.guid], images=feed_images(
         settings, episode_sets.get(b.guid, ()), b.episode.image_alt or f"Artwork for {b.episode.title}"))
         for b in newest_first)
-    return FeedParts(channel, items, tuple(show_set), episode_sets)
+    return FeedParts(channel, items, show_set, episode_sets)
+
+
+def _art_sets(settings: Settings, built: list[Built]) -> tuple[tuple, dict]:
+    """The sizes of the show's art, and of each episode's own art by GUID."""
+    show_set = art.art_set(settings.show.image, settings.root / ART_SET_DIR)
+    return tuple(show_set), {b.guid: art.art_set(b.episode.image, settings.root / ART_SET_DIR)
+                             for b in built if b.art_key and b.episode.image}
 
 
 def _newest_first(built: list[Built]) -> list[Built]:
@@ -100,7 +105,7 @@ def _newest_first(built: list[Built]) -> list[Built]:
 
 def iter_all(settings: Settings, built: list[Built], notes: dict[str, str], *, podcast_guid: str,
              show_art_key: str, live: Sequence[LiveEvent] = (), now: datetime | None = None,
-             parts: FeedParts | None = None) -> Iterator[tuple[str, bytes]]:
+             parts: FeedParts | None = None, feed: bool = True, site: bool = True) -> Iterator[tuple[str, bytes]]:
     """(store key, bytes) of the feed, chapters files and pages, one at a time,
     so a show of thousands of episodes never holds all its pages at once.
     ``built`` in any order; ``notes`` from ``notes_html``; ``parts`` from
@@ -108,30 +113,17 @@ def iter_all(settings: Settings, built: list[Built], notes: dict[str, str], *, p
     of the show and episode art (``art/``), the feed's archive pages when
     ``[show] feed_limit`` is set, and the live items of ``live`` with their
     status at ``now`` (passed in: nothing here reads the clock; without
-    ``now`` no live item is written)."""
+    ``now`` no live item is written). ``feed`` (the feed, its archives,
+    chapters and art sizes) and ``site`` (the pages) say which to write."""
     base = settings.show.base_url
     newest_first = _newest_first(built)
-    for b in newest_first:
-        if b.chapters:
-            yield chapters_key(b.episode), feeds.chapters_json(
-                [_chapter(c) for c in b.chapters], title=b.episode.title, podcast_name=settings.show.title,
-                author=settings.show.author)
-    show = settings.show
-    parts = parts or feed_parts(settings, built, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
-                                live=live, now=now)
-    show_set, episode_sets = parts.show_set, parts.episode_sets
-    sent: set[str] = set()
-    for images in (show_set, *episode_sets.values()):
-        for image in images:
-            if not image.original and image.name not in sent:
-                sent.add(image.name)
-                yield f"art/{image.name}", image.path.read_bytes()
-    if show.feed_limit:
-        for n, xml in feeds.render_paged(parts.channel, list(parts.items), limit=show.feed_limit,
-                                         archive_url=lambda n: base + archive_key(n)):
-            yield (FEED_KEY if n == 0 else archive_key(n)), xml
-    else:
-        yield FEED_KEY, feeds.render_feed(parts.channel, list(parts.items))
+    if feed:
+        parts = parts or feed_parts(settings, built, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
+                                    live=live, now=now)
+        yield from _iter_feed(settings, newest_first, parts)
+    if not site:
+        return
+    show_set, episode_sets = (parts.show_set, parts.episode_sets) if parts else _art_sets(settings, newest_first)
     del parts
     page_eps = [pages.PageEpisode(
         episode=replace(b.episode, chapters=b.chapters), url=base + page_key(b.episode), path=page_key(b.episode), audio_url=base + b.media_key,
@@ -142,6 +134,26 @@ def iter_all(settings: Settings, built: list[Built], notes: dict[str, str], *, p
         for b in newest_first]
     yield from pages.iter_site(settings, page_eps, feed_url=settings.feed_url, show_image_url=base + show_art_key,
                                show_social_url=_social_url(settings, show_set))
+
+
+def _iter_feed(settings: Settings, newest_first: list[Built], parts: FeedParts) -> Iterator[tuple[str, bytes]]:
+    base, show = settings.show.base_url, settings.show
+    for b in newest_first:
+        if b.chapters:
+            yield chapters_key(b.episode), feeds.chapters_json(
+                [_chapter(c) for c in b.chapters], title=b.episode.title, podcast_name=show.title, author=show.author)
+    sent: set[str] = set()
+    for images in (parts.show_set, *parts.episode_sets.values()):
+        for image in images:
+            if not image.original and image.name not in sent:
+                sent.add(image.name)
+                yield f"art/{image.name}", image.path.read_bytes()
+    if show.feed_limit:
+        for n, xml in feeds.render_paged(parts.channel, list(parts.items), limit=show.feed_limit,
+                                         archive_url=lambda n: base + archive_key(n)):
+            yield (FEED_KEY if n == 0 else archive_key(n)), xml
+    else:
+        yield FEED_KEY, feeds.render_feed(parts.channel, list(parts.items))
 
 
 def feed_images(settings: Settings, images: Sequence[art.ArtImage], alt: str) -> tuple[FeedImage, ...]:

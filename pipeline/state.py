@@ -75,7 +75,7 @@ class State:
     objects: dict[str, ObjectRecord] = field(default_factory=dict)
     etag: str | None = None  # of the state object as read; for the conditional write
     notified: dict[str, Any] = field(default_factory=dict)  # what announcements were sent (pipeline/notify)
-    rendered: dict[str, Any] = field(default_factory=dict)  # {"inputs": fingerprint, "keys": [...]} of the text tree
+    rendered: dict[str, Any] = field(default_factory=dict)  # per part ("feed", "site"): {"inputs": fingerprint, "keys": [...]}
 
     def by_guid(self) -> dict[str, EpisodeRecord]:
         return {r.guid: r for r in self.episodes}

@@ -176,3 +176,28 @@ def test_a_killed_runs_receipt_temp_file_is_cleaned(published_copy: Path) -> Non
     assert not dead.exists()
     assert report.uploads == ()
     assert json.loads((show / RECEIPT).read_text())["version"] == 1
+
+
+def test_a_template_edit_renders_the_pages_not_the_feed(published_copy: Path, monkeypatch) -> None:
+    import pipeline.render as render
+
+    show = published_copy
+    publish(load_settings(show))
+    made: list[str] = []
+    real_parts, real_site = render.feed_parts, render.pages.iter_site
+    monkeypatch.setattr(render, "feed_parts", lambda *a, **k: made.append("feed") or real_parts(*a, **k))
+    monkeypatch.setattr(render.pages, "iter_site", lambda *a, **k: made.append("site") or real_site(*a, **k))
+    feed_before = (show / "public" / "feed.xml").read_bytes()
+    _template(show)
+    report = publish(load_settings(show))
+    assert made == ["site"]
+    assert {k for k, _ in report.uploads} == {f"episodes/{EP1}.html", f"episodes/{EP2}.html"}
+    assert "<p>Thanks!</p>" in (show / "public" / "episodes" / f"{EP1}.html").read_text()
+    assert (show / "public" / "feed.xml").read_bytes() == feed_before
+    made.clear()
+    _same_size_edit(show)  # an episode's notes: the feed and the pages
+    publish(load_settings(show))
+    assert made == ["feed", "site"]
+    made.clear()
+    (show / RECEIPT).unlink()
+    assert publish(load_settings(show)).uploads == () and made == []  # the full path, nothing stale: nothing rendered
