@@ -467,6 +467,12 @@ def main() -> None:
     error is one line and exit 1; Ctrl-C one line and exit 130; anything
     else is a bug: "internal error", exit 2."""
     _logging()
+    for n, arg in enumerate(sys.argv[1:], 1):  # typer would echo it back raw in a usage error
+        if any(ord(c) < 32 or 127 <= ord(c) < 160 or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069
+               for c in arg):
+            _error_line(f"error: argument {n} ({clean_line(arg)!r}) holds a control character or a line break; "
+                        "type it again without one")
+            sys.exit(2)
     try:
         app(prog_name="castline")
     except CastlineError as exc:

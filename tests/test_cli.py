@@ -423,3 +423,11 @@ def test_status_prints_titles_literally_without_escapes(sample_show: Path, run_c
     assert "Smarts [/b] [2J: 2 episodes" in result.stdout
     flat = re.sub(r"\s*│\s*", " ", result.stdout)  # titles may fold over two lines of the table
     assert "[/bold]" in result.stdout and "[red]x" in result.stdout and ":smile:" in flat
+
+
+@pytest.mark.parametrize("arg", ["--bad\x1b[31mred", "slug\nwith-a-line", "\u202eevil", "tab\there"])
+def test_a_control_character_on_the_command_line_is_one_line_never_echoed(run_cli, arg: str) -> None:
+    result = run_cli("publish", arg)
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "argument 2" in result.stderr and "control character" in result.stderr
+    assert not any(ord(c) < 32 or 0x202A <= ord(c) <= 0x202E for c in result.stderr.rstrip("\n"))
