@@ -254,17 +254,19 @@ def best(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> tupl
     return min(r[0] for r in runs), min(r[1] for r in runs), min(r[2] for r in runs), runs[-1][3]
 
 
-def run_one(src: Path, work: Path, repeat: int) -> list[dict]:
+def run_one(src: Path, work: Path, repeat: int, normalize: bool = True) -> list[dict]:
     rows = []
     out = work / "floor.mp3"
     wall, mem, cpu, _ = best([FF, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(src),
                               "-c:a", "libmp3lame", "-b:a", "128k", str(out)], repeat)
     rows.append({"tool": "floor", "wall": wall, "mem": mem, "cpu": cpu, "out": out, "renders": None})
-    out = work / "ffmpeg-normalize.mp3"
-    env = {**os.environ, "FFMPEG_PATH": FF}
-    wall, mem, cpu, _ = timed(["ffmpeg-normalize", str(src), "-nt", "ebu", "-t", str(TARGET), "-tp", str(CEILING),
-                               "-c:a", "libmp3lame", "-b:a", "128k", "-o", str(out), "-f"], env=env)
-    rows.append({"tool": "ffmpeg-normalize", "wall": wall, "mem": mem, "cpu": cpu, "out": out, "renders": 2})
+    if normalize:
+        out = work / "ffmpeg-normalize.mp3"
+        env = {**os.environ, "FFMPEG_PATH": FF}
+        wall, mem, cpu, _ = timed(["ffmpeg-normalize", str(src), "-nt", "ebu", "-t", str(TARGET),
+                                   "-tp", str(CEILING), "-c:a", "libmp3lame", "-b:a", "128k", "-o", str(out), "-f"],
+                                  env=env)
+        rows.append({"tool": "ffmpeg-normalize", "wall": wall, "mem": mem, "cpu": cpu, "out": out, "renders": 2})
     for tool, lev in (("castline", False), ("castline +lev+dn", True)):
         stem = "castline-lev" if lev else "castline"
         code = CASTLINE.format(root=str(ROOT), src=str(src), out=str(work), lev=lev, stem=stem)
@@ -281,28 +283,36 @@ def table(results: dict[str, list[dict]]) -> str:
              "| peak MB | I LUFS | TP dBTP | on target |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for name, rows in results.items():
-        floor, norm = rows[0], rows[1]
+        floor = rows[0]
+        norm = next((r for r in rows if r["tool"] == "ffmpeg-normalize"), None)
         for r in rows:
             loud = r["loud"]
             ok = abs(loud.integrated - TARGET) <= 0.5 and loud.true_peak <= CEILING + 0.1
             on = "n/a" if r is floor else ("yes" if ok else "NO")
             renders = "" if r["renders"] is None else str(r["renders"])
             lines.append(f"| {name} | {r['tool']} | {renders} | {r['wall']:.1f} | {r['wall'] / floor['wall']:.2f}x "
-                         f"| {r['cpu']:.1f} | {r['cpu'] / floor['cpu']:.2f}x | {r['wall'] / norm['wall']:.2f}x "
+                         f"| {r['cpu']:.1f} | {r['cpu'] / floor['cpu']:.2f}x | {versus(r, norm)} "
                          f"| {r['mem'] / 2**20:.0f} | {loud.integrated:.1f} | {loud.true_peak:.1f} | {on} |")
     return "\n".join(lines)
 
 
+def versus(row: dict, norm: dict | None) -> str:
+    return f"{row['wall'] / norm['wall']:.2f}x" if norm else "-"
+
+
 def summary(results: dict[str, list[dict]]) -> str:
-    lines = ["| tool | renders / episode | wall vs floor: mean (max) | CPU vs floor: mean (max) | on target |",
+    lines = ["| tool | renders / episode | wall vs floor: mean (range) | CPU vs floor: mean (range) | on target |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for tool in ("ffmpeg-normalize", "castline", "castline +lev+dn"):
         rows = [(r, rs[0]) for rs in results.values() for r in rs if r["tool"] == tool]
+        if not rows:
+            continue
         wall = [r["wall"] / f["wall"] for r, f in rows]
         cpu = [r["cpu"] / f["cpu"] for r, f in rows]
         ok = sum(abs(r["loud"].integrated - TARGET) <= 0.5 and r["loud"].true_peak <= CEILING + 0.1 for r, _ in rows)
         lines.append(f"| {tool} | {np.mean([r['renders'] for r, _ in rows]):.2f} | {np.mean(wall):.2f}x "
-                     f"({max(wall):.2f}x) | {np.mean(cpu):.2f}x ({max(cpu):.2f}x) | {ok}/{len(rows)} |")
+                     f"({min(wall):.2f}-{max(wall):.2f}x) | {np.mean(cpu):.2f}x ({min(cpu):.2f}-{max(cpu):.2f}x) "
+                     f"| {ok}/{len(rows)} |")
     return "\n".join(lines)
 
 
@@ -312,6 +322,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, help="length of each source (default 10, --quick 1)")
     parser.add_argument("--only", help="comma-separated words: run the sources whose name has one")
     parser.add_argument("--work", type=Path, help="keep files here (default: a temp dir)")
+    parser.add_argument("--no-normalize", action="store_true", help="leave ffmpeg-normalize out (quicker)")
     parser.add_argument("--repeat", type=int, default=2,
                         help="runs of the floor and castline per source, the least counts (default 2; "
                              "1 for the 2-hour file); ffmpeg-normalize runs once")
@@ -330,7 +341,7 @@ def main() -> None:
             src = make(sub, fixed or minutes * 60)
             loud = measure(src, FF)
             print(f"{name}: {src.name}, {loud.integrated:.1f} LUFS, {loud.true_peak:.1f} dBTP", file=sys.stderr)
-            results[name] = run_one(src, sub, 1 if fixed else args.repeat)
+            results[name] = run_one(src, sub, 1 if fixed else args.repeat, normalize=not args.no_normalize)
             print(table({name: results[name]}), file=sys.stderr, flush=True)
             for row in results[name]:
                 row["out"].unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from . import ffmpeg as _ff
 from .clips import Clip
 from .digest import digests
 from .errors import AudioError
-from .loudness import ONE_FILTER_THREAD, convert_filter, measure, parse_summary, section
+from .loudness import DENORMAL_GUARD, ONE_FILTER_THREAD, convert_filter, measure, parse_summary, section
 from .model import AudioSettings, Encoding, Loudness
 
 __all__ = ["FORMATS", "LEVELER", "Format", "Plan", "denoiser", "crossfade", "encoder_args", "encoding", "filter_graph",
@@ -161,7 +161,7 @@ def filter_graph(plan: Plan, clips: list, formats: tuple[Format, ...], n_ch: int
         idx += 1
     if len(formats) > 1:
         parts.append(f"[{cur}]asplit={len(formats)}" + "".join(f"[s{k}]" for k in range(len(formats))))
-    ebur = f"ebur128@{LOUD}=framelog=quiet:peak=sample" + (":dualmono=true" if plan.mono else "")
+    ebur = f"{DENORMAL_GUARD},ebur128@{LOUD}=framelog=quiet:peak=sample" + (":dualmono=true" if plan.mono else "")
     for k, fmt in enumerate(formats):
         chain = [f"volume={plan.comp_db[k]:.3f}dB"]
         if plan.limit:

@@ -25,6 +25,14 @@ from .ffmpeg import last_error_line, run
 from .model import Loudness
 
 SILENT_LUFS = -70.0  # ebur128 reports the absolute gate when nothing passes it
+# Before every ebur128: ffmpeg's denormal remedy, a DC of -351 dBFS. Where a
+# recording is digitally silent (pauses between takes, an edited gap) the
+# meter's K-weighting filters decay into denormal numbers, which the CPU
+# computes dozens of times slower: ebur128 took 2.0 s instead of 0.45 s on
+# 5 minutes with 20 s of silence in every minute, 0.8 instead of 0.45 on the
+# espeak voices. Added to a float sample the DC changes only exact zeros,
+# 300 dB under the gate: every reading stays the same.
+DENORMAL_GUARD = "adenorm"
 # Filters on one thread per graph: slice threading (astats, afftdn) costs more
 # CPU handing work between threads than it saves on two shared cores; the
 # decoder, each filter graph and each encoder have threads of their own anyway.
@@ -103,7 +111,7 @@ def probe(path: Path, ffmpeg: str) -> SourceInfo:
 def measure(path: Path, ffmpeg: str) -> Loudness:
     """Integrated loudness, true peak and loudness range of a file, per EBU R128."""
     _check_file(path)
-    proc = run(["-nostats", "-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=quiet",
+    proc = run(["-nostats", "-i", str(path), "-map", "0:a:0", "-af", f"{DENORMAL_GUARD},ebur128=peak=true:framelog=quiet",
                 "-f", "null", "-"], ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ)
     return parse_summary(proc.log, path)
 
@@ -146,11 +154,11 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
     chain = [convert_filter(channels)]
     if silence is not None:
         chain.append(f"silencedetect=n={silence[0]}dB:d={silence[1]}")
-    chain.append(f"ebur128@source=peak=sample:framelog={'info' if noise else 'quiet'}")
+    chain += [DENORMAL_GUARD, f"ebur128@source=peak=sample:framelog={'info' if noise else 'quiet'}"]
     outputs = ["-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-"]
     if shape:  # a second output: its own filter thread, on the other core
         outputs += ["-map", "0:a:0", "-af", ",".join([convert_filter(channels), *shape,
-                                                      "ebur128@shaped=peak=sample:framelog=quiet"]),
+                                                      DENORMAL_GUARD, "ebur128@shaped=peak=sample:framelog=quiet"]),
                     "-f", "null", "-"]
     if dual_mono:
         outputs += ["-map", "0:a:0", "-af", "pan=mono|c0=c0-c1,astats@side=measure_perchannel=none:"
