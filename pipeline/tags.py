@@ -29,18 +29,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from . import tags_id3, tags_mp4, tags_vorbis
+from importlib import import_module
+
 from .errors import AudioError, NotesError
 from .model import Chapter
 
-_WRITERS = {
-    ".mp3": tags_id3,
-    ".m4a": tags_mp4,
-    ".m4b": tags_mp4,
-    ".mp4": tags_mp4,
-    ".opus": tags_vorbis,
-    ".ogg": tags_vorbis,
-    ".oga": tags_vorbis,
+_WRITERS = {  # the module for each extension, loaded (with mutagen) when a file is first tagged or read
+    ".mp3": "tags_id3",
+    ".m4a": "tags_mp4",
+    ".m4b": "tags_mp4",
+    ".mp4": "tags_mp4",
+    ".opus": "tags_vorbis",
+    ".ogg": "tags_vorbis",
+    ".oga": "tags_vorbis",
 }
 
 
@@ -176,4 +177,4 @@ def _writer(path: Path):
             path=path,
             fix="encode the episode as mp3, m4a or opus",
         )
-    return writer
+    return import_module(f"{__package__}.{writer}")
