@@ -58,10 +58,10 @@ def ingest(settings: Settings) -> Ingested:
     live: list[LiveEvent] = []
     notes_files = sorted(notes_dir.glob("*.md")) if notes_dir.is_dir() else []
     used_audio: set[Path] = set()
-    files = _Files()
+    files = _Files(root)
     for path in notes_files:
         try:
-            _found(root, path)  # a notes file linked from outside the show is never read
+            _found(root, path, files)  # a notes file linked from outside the show is never read
         except NotesError as exc:
             problems.append(exc)
             used_audio.add(_find_audio(audio_dir, path.stem, files) or path)
@@ -102,19 +102,35 @@ class _Files:
     or its sidecars by name is then a set lookup, not a stat per extension
     (a dozen per episode)."""
 
-    def __init__(self) -> None:
-        self._names: dict[Path, frozenset[str]] = {}
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._names: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # folder: (files, plain files)
+        self._inside: dict[str, bool] = {}
 
-    def is_file(self, path: Path) -> bool:
-        names = self._names.get(path.parent)
-        if names is None:
+    def names(self, folder: Path, *, plain: bool = False) -> frozenset[str]:
+        """The files in ``folder`` (links to files too, unless ``plain``)."""
+        key = str(folder)
+        listed = self._names.get(key)
+        if listed is None:
             try:
-                with os.scandir(path.parent) as entries:
-                    names = frozenset(e.name for e in entries if _is_file(e))
+                with os.scandir(folder) as entries:
+                    found = [(e.name, e.is_symlink()) for e in entries if _is_file(e)]
             except OSError:
-                names = frozenset()
-            self._names[path.parent] = names
-        return path.name in names
+                found = []
+            listed = frozenset(n for n, _ in found), frozenset(n for n, link in found if not link)
+            self._names[key] = listed
+        return listed[1] if plain else listed[0]
+
+    def plainly_inside(self, path: Path) -> bool:
+        """A file found in a listed folder that lies inside the show, and is
+        no link: inside the show without following anything."""
+        folder = path.parent
+        if path.name not in self.names(folder, plain=True):
+            return False
+        key = str(folder)
+        if key not in self._inside:
+            self._inside[key] = folder.resolve().is_relative_to(self.root)
+        return self._inside[key]
 
 
 def _is_file(entry: os.DirEntry) -> bool:
@@ -125,11 +141,8 @@ def _is_file(entry: os.DirEntry) -> bool:
 
 
 def _find_audio(audio_dir: Path, stem: str, files: _Files) -> Path | None:
-    for ext in AUDIO_EXTENSIONS:
-        candidate = audio_dir / f"{stem}{ext}"
-        if files.is_file(candidate):
-            return candidate
-    return None
+    names = files.names(audio_dir)
+    return next((audio_dir / f"{stem}{ext}" for ext in AUDIO_EXTENSIONS if f"{stem}{ext}" in names), None)
 
 
 def inside_show(root: Path, path: Path, error: Callable[[Path], NotesError]) -> Path:
@@ -147,10 +160,10 @@ def inside_show(root: Path, path: Path, error: Callable[[Path], NotesError]) -> 
     return resolved
 
 
-def _found(root: Path, path: Path | None) -> Path | None:
+def _found(root: Path, path: Path | None, files: _Files) -> Path | None:
     """A file found by its name (a notes file, a recording, a sidecar),
     checked to be inside the show folder; the path as found."""
-    if path is not None:
+    if path is not None and not files.plainly_inside(path):
         inside_show(root, path, lambda target: NotesError(f"is a link to {target}, outside the show folder",
                                                           path=_rel(root, path), fix=_LINK_FIX))
     return path
@@ -171,16 +184,16 @@ def _episode(settings: Settings, path: Path, files: _Files) -> Episode:
         raise f.error("slug" if "slug" in notes.fields else None, f"the slug {shown(slug)} is not allowed",
                       fix="use letters, digits, '-' and '_' only, like 001-my-episode")
     title = f.text("title", required=True)
-    audio = _resolve(f, root, "audio") if "audio" in notes.fields else _found(root, _find_audio(root / "episodes", path.stem, files))
+    audio = _resolve(f, root, "audio") if "audio" in notes.fields else _found(root, _find_audio(root / "episodes", path.stem, files), files)
     if audio is None:
         raise NotesError("has no recording", path=display,
                          fix=f"put the audio at episodes/{path.stem}.wav (or .flac, .mp3, .m4a, .ogg), or name it in `audio:`")
     if audio.suffix.lower() not in AUDIO_EXTENSIONS:
         raise f.error("audio", f"{shown(audio.suffix or audio.name)} is not an audio format castline reads",
                       fix="use WAV, FLAC, MP3, M4A, Ogg or Opus")
-    image = _resolve(f, root, "image") if "image" in notes.fields else _found(root, _sidecar(audio, ART_EXTENSIONS, files))
+    image = _resolve(f, root, "image") if "image" in notes.fields else _found(root, _sidecar(audio, ART_EXTENSIONS, files), files)
     transcript = (_resolve(f, root, "transcript") if "transcript" in notes.fields
-                  else _found(root, _sidecar(audio, TRANSCRIPT_EXTENSIONS, files)))
+                  else _found(root, _sidecar(audio, TRANSCRIPT_EXTENSIONS, files), files))
     if transcript is not None and transcript.suffix.lower() not in TRANSCRIPT_EXTENSIONS:
         raise f.error("transcript", f"{shown(transcript.name)} is not a .vtt or .srt file", fix="use a WebVTT (.vtt) or SubRip (.srt) file")
     return Episode(
@@ -217,10 +230,11 @@ def _episode(settings: Settings, path: Path, files: _Files) -> Episode:
 
 def _sidecar(audio: Path, extensions: tuple[str, ...], files: _Files) -> Path | None:
     stem = audio.name[: len(audio.name) - len(audio.suffix)]
+    names = files.names(audio.parent)
     for ext in extensions:
-        for candidate in (audio.parent / f"{stem}{ext}", audio.parent / f"{stem}{ext.upper()}"):
-            if files.is_file(candidate):
-                return candidate
+        for candidate in (f"{stem}{ext}", f"{stem}{ext.upper()}"):
+            if candidate in names:
+                return audio.parent / candidate
     return None
 
 
@@ -245,7 +259,7 @@ def _orphans(settings: Settings, audio_dir: Path, used: set[Path]) -> list[Castl
     problems: list[CastlineError] = []
     stems_with_notes = {p.stem for p in (settings.root / "show_notes").glob("*.md")}
     for path in sorted(audio_dir.iterdir()):
-        if not path.is_file() or path.name.startswith(".") or path.resolve() in skip or path in used:
+        if not path.is_file() or path.name.startswith(".") or (skip and path.resolve() in skip) or path in used:
             continue
         ext = path.suffix.lower()
         display = _rel(settings.root, path)
