@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from . import receipt
 from .errors import CastlineError, Problems, StateError
-from .leftovers import clean_cache
+from .leftovers import CACHE_DIR, clean_cache, temp_prefix
 from .model import Episode, LiveEvent, Settings
 from .report import EpisodeState, EpisodeStatus, PublishOptions, Report, StatusReport, as_settled
 from .state import STATE_KEY, EpisodeRecord, State, dump_state, parse_state
@@ -88,7 +88,7 @@ class _Read:
 
 def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: Progress, store: Store,
              read: _Read) -> Report:
-    from . import notify
+    from . import notes, notify
     from .build import HashCache
     from .episodes import ArtCache
     from .ingest import ingest
@@ -98,6 +98,8 @@ def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: 
 
     state, state_bytes, podcast_guid = _published_state(settings, store, read.state_bytes, read.etag)
     listing = read.listing
+    memo = settings.root / CACHE_DIR / "notes.json"
+    notes.MEMO.load(memo)
     found = ingest(settings)
     arts = ArtCache(settings)
     show_art = arts.prepare(settings.show.image)
@@ -117,6 +119,8 @@ def _publish(settings: Settings, opts: PublishOptions, now: datetime, progress: 
     live = live_statuses(settings, podcast_guid, found.live, now)
     wanted, uploads, warnings, rendered = _objects(settings, state, listing, store, built, kept, show_art, podcast_guid,
                                                    found.live, now, live)
+    if not opts.dry_run:
+        notes.MEMO.save(memo, f".{temp_prefix()}notes.partial")
     used = {k for r in _records_after(state, plan, built, kept, now) if not r.removed for k in _keys(r)}
     deletes = prunable(state, listing, wanted, used) if opts.prune else ()
     announce = notify.due_notifications(settings, wanted[FEED_KEY].sha256, state.notified, live)

@@ -201,3 +201,31 @@ def test_a_template_edit_renders_the_pages_not_the_feed(published_copy: Path, mo
     made.clear()
     (show / RECEIPT).unlink()
     assert publish(load_settings(show)).uploads == () and made == []  # the full path, nothing stale: nothing rendered
+
+
+def test_a_template_edit_reuses_the_rendered_notes(published_copy: Path) -> None:
+    """The notes' HTML and text are remembered by content between runs
+    (pipeline/notes.py Memo): re-rendering the pages loads no Markdown
+    parser, and the pages are byte for byte what a fresh render gives."""
+    show = published_copy
+    castline_json(show)
+    assert (show / CACHE_DIR / "notes.json").is_file()
+    _template(show)
+    code = ("import sys, cli\n"
+            f"sys.argv = ['castline', 'publish', '--workspace', {str(show)!r}]\n"
+            "try:\n    cli.main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print('MARKDOWN', 'markdown_it' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "MARKDOWN False"
+    assert "uploaded 2 objects" in proc.stdout
+    pages = {p.name: p.read_bytes() for p in (show / "public" / "episodes").glob("*.html")}
+    (show / CACHE_DIR / "notes.json").write_text('{"version": "x", "entries": {"a": 1}}')  # another version: unused
+    (show / "public" / "episodes" / f"{EP1}.html").unlink()
+    (show / RECEIPT).unlink()
+    state = show / "public" / ".castline" / "state.json"
+    doc = json.loads(state.read_text())
+    doc["rendered"] = {}  # forget what was rendered: every page again, from the Markdown
+    state.write_text(json.dumps(doc))
+    castline_json(show)
+    assert {p.name: p.read_bytes() for p in (show / "public" / "episodes").glob("*.html")} == pages
