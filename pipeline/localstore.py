@@ -78,29 +78,18 @@ class LocalStore:
         """key -> (size, mtime/inode token) of every file, from one walk of
         stat calls: nothing is read. Temp files and links are not objects."""
         out: dict[str, Stamp] = {}
-        if not self.root.is_dir():
-            return out
-        stack = [("", str(self.root))]  # (key prefix, folder): strings, not Paths, at a thousand episodes
-        while stack:
-            prefix, folder = stack.pop()
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((f"{prefix}{entry.name}/", entry.path))
-                elif entry.is_file(follow_symlinks=False) and not entry.name.startswith(_TEMP_PREFIX):
-                    st = entry.stat(follow_symlinks=False)
-                    out[prefix + entry.name] = Stamp(st.st_size, f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+        for key, entry in self._walk():
+            if not entry.name.startswith(_TEMP_PREFIX):
+                st = entry.stat(follow_symlinks=False)
+                out[key] = Stamp(st.st_size, f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
         return out
 
     def clean_leftovers(self) -> int:
         """Remove the temp files of runs whose process is gone. Returns how many."""
         removed = 0
-        for path, _ in self._walk():
-            if path.name.startswith(_TEMP_PREFIX) and is_stale(path.name[len(_TEMP_PREFIX):], path):
-                path.unlink(missing_ok=True)
+        for _, entry in self._walk():
+            if entry.name.startswith(_TEMP_PREFIX) and is_stale(entry.name[len(_TEMP_PREFIX):], Path(entry.path)):
+                Path(entry.path).unlink(missing_ok=True)
                 removed += 1
         return removed
 
@@ -179,23 +168,23 @@ class LocalStore:
                              path=self.name, field=key, fix=f"remove the link {path} (the next publish writes a real file)")
         return path
 
-    def _walk(self) -> Iterator[tuple[Path, os.stat_result]]:
-        """Every regular file below the folder with its stat; links are not
-        followed (and not listed)."""
+    def _walk(self) -> Iterator[tuple[str, os.DirEntry]]:
+        """(key, entry) of every regular file below the folder; links are not
+        followed (and not listed). Strings, not Paths: a thousand episodes."""
         if not self.root.is_dir():
             return
-        stack = [self.root]
+        stack = [("", str(self.root))]  # (key prefix, folder)
         while stack:
-            folder = stack.pop()
+            prefix, folder = stack.pop()
             try:
                 entries = list(os.scandir(folder))
             except OSError:
                 continue
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
+                    stack.append((f"{prefix}{entry.name}/", entry.path))
                 elif entry.is_file(follow_symlinks=False):
-                    yield Path(entry.path), entry.stat(follow_symlinks=False)
+                    yield prefix + entry.name, entry
 
     def _error(self, message: str, key: str | None = None) -> StoreError:
         return StoreError(
