@@ -5,7 +5,8 @@ A publish that leaves the store complete writes
 
 * ``inputs``: a fingerprint of everything a publish reads from the show:
   the path, size, mtime, ctime and inode of every file in the show folder
-  (``.castline``, ``.git`` and a local store folder inside it left out),
+  (``.castline``, version-control folders and a local store folder inside
+  it left out),
   the loaded settings, and castline's own code and templates;
 * ``state``: the sha256 of the published state the store holds after it;
 * ``listing``: the sha256 of the store's listing (every key and its
@@ -43,7 +44,7 @@ from .storage import Stamp
 
 RECEIPT = "receipt.json"
 _VERSION = 1
-_SKIP = {".castline", ".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
+_SKIP = {".castline", ".git", ".hg", ".svn", "__pycache__"}  # castline's own and version control: not the show
 _CODE = (Path(__file__).parent, Path(__file__).parent.parent / "feeds")
 
 
