@@ -297,11 +297,16 @@ def test_a_dual_mono_recording_is_processed_once_and_heard_in_both_channels(tmp_
     plans = []
     real_render = audio._render
     monkeypatch.setattr(audio, "_render", lambda *a, **k: plans.append(a[2]) or real_render(*a, **k))
-    one = audio.master(dual, tmp_path / "d", NO_TRIM, stem="d")
-    two = audio.master(stereo, tmp_path / "s", NO_TRIM, stem="s")
+    settings = dataclasses.replace(NO_TRIM, alternates=("opus",))
+    one = audio.master(dual, tmp_path / "d", settings, stem="d")
+    two = audio.master(stereo, tmp_path / "s", settings, stem="s")
     assert [p.mono for p in plans] == [True, False]
     assert_on_target(one.main.path, NO_TRIM, channels=2, rate=rate, duration=8.0)
+    assert_on_target(one.alternates[0].path, NO_TRIM, channels=2, rate=48000, duration=8.0)
     a, b = decode(one.main.path, FF), decode(two.main.path, FF)
     assert np.abs(a.samples[:, 0] - a.samples[:, 1]).max() < 1e-4
+    opus = decode(one.alternates[0].path, FF).samples  # Opus codes stereo loosely: the side is only small
+    side, mid = opus[:, 0] - opus[:, 1], opus[:, 0] + opus[:, 1]
+    assert 10 * np.log10(np.mean(side ** 2) / np.mean(mid ** 2)) < -30
     assert abs(integrated(a) - integrated(b)) <= 0.1
     assert abs(one.output_loudness.integrated - two.output_loudness.integrated) <= 0.1
