@@ -10,18 +10,23 @@ The episode is never held in memory as PCM; it streams through ffmpeg:
 1. **measure** (one decode): ebur128 for integrated loudness and range,
    silencedetect for the trim points; with the leveler on, ebur128 again
    after it (that is what the gain acts on); with the denoiser on, the noise
-   floor (``loudness.analyse``);
+   floor; for a stereo recording, whether its two channels are one mono
+   signal (``loudness.analyse``);
 2. **render** (one decode, one encode per format): trim, denoise, level,
-   gain, intro/outro, fades, a look-ahead limiter (``alimiter`` run at 2x
-   the rate, so it holds the peaks between samples; skipped when no peak can
-   reach the ceiling), resample, encode. A lossy encoder changes loudness a
-   little, the same way on any speech or music (LAME at 128k: -0.4 to -0.5
-   LU; ``_codec_shift``), so that is folded into the gain. The main
-   format's samples are measured on their way into the encoder (ebur128,
-   and the peak at the limiter's 2x rate);
+   gain, intro/outro, fades, a look-ahead limiter (``alimiter``; skipped
+   when no peak can reach the ceiling), resample, encode. A dual-mono
+   recording is processed as one channel and copied to both at the end. A
+   lossy encoder changes loudness a little, the same way on any speech or
+   music (LAME at 128k: -0.4 to -0.5 LU; ``_codec_shift``), so that is
+   folded into the gain. The main format's samples are measured on their
+   way into the encoder (ebur128, and the peak read at 2x the rate);
 3. **correct** only if that measurement of the encoded file is off target
    (beyond 0.4 LU, or over the true-peak ceiling): render again with the
    error taken out.
+
+Every ffmpeg runs its filters on one thread per filter graph (the decoder,
+each graph and each encoder have threads of their own), and every ebur128
+is preceded by ffmpeg's denormal remedy: see ``loudness``.
 """
 
 from __future__ import annotations

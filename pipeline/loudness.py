@@ -194,7 +194,14 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
 
 
 def section(text: str, name: str) -> str:
-    """The part of ffmpeg's log one named filter wrote last (its summary)."""
-    at = text.rfind(f"[{name} @ ")
-    end = text.find("\n[", at + 1)
-    return text[at: end if end >= 0 else len(text)] if at >= 0 else ""
+    """What one named filter wrote last to ffmpeg's log (its summary).
+
+    Filters on different threads (each output's graph has one) write their
+    summaries at the same moment, and each ``av_log`` call is whole but the
+    calls interleave: ebur128's peak or its closing newline may come after
+    another filter's line, under a prefix of its own. So the named filter's
+    pieces are gathered from its last ``Summary:`` on, the others' left out."""
+    head = f"[{name} @ "
+    ours = [block for block in re.split(r"\n(?=\[)", text) if block.startswith(head)]
+    starts = [k for k, block in enumerate(ours) if "Summary:" in block]
+    return "\n".join(ours[starts[-1] if starts else 0:])

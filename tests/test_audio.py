@@ -310,3 +310,18 @@ def test_a_dual_mono_recording_is_processed_once_and_heard_in_both_channels(tmp_
     assert 10 * np.log10(np.mean(side ** 2) / np.mean(mid ** 2)) < -30
     assert abs(integrated(a) - integrated(b)) <= 0.1
     assert abs(one.output_loudness.integrated - two.output_loudness.integrated) <= 0.1
+
+
+def test_a_summary_read_from_interleaved_filter_logs():
+    """Two filter graphs (two threads) finish at once: ebur128's peak and its
+    closing newline come after astats' line (a log caught from a real run)."""
+    from pipeline.loudness import parse_summary, section
+
+    log = ("[ebur128@source @ 0x7f78500026c0] Summary:\n\n  Integrated loudness:\n    I:         -22.0 LUFS\n"
+           "    Threshold: -32.2 LUFS\n\n  Loudness range:\n    LRA:         1.2 LU\n    Threshold: -42.3 LUFS\n"
+           "    LRA low:   -22.8 LUFS\n    LRA high:  -21.6 LUFS\n\n  Sample peak:\n    Peak:       -8.0 dBFSOverall\n"
+           "[astats@side @ 0x7f784c00a200] Peak level dB: -38.427193\n[ebur128@source @ 0x7f78500026c0] \n"
+           "[out#0/null @ 0x5648cde066c0] video:0KiB audio:51680KiB\n")
+    loud = parse_summary(section(log, "ebur128@source"))
+    assert (loud.integrated, loud.lra, loud.true_peak) == (-22.0, 1.2, -8.0)
+    assert "-38.427193" in section(log, "astats@side") and "I:" not in section(log, "astats@side")
