@@ -15,50 +15,15 @@ from collections.abc import Sequence
 
 from feeds.model import FeedChannel, FeedItem, FeedProblem, is_absolute_url, iter_urls
 
-# Apple Podcasts categories and their subcategories (current list).
-APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
-    "Business": ("Careers", "Entrepreneurship", "Investing", "Management", "Marketing",
-                 "Non-Profit"),
-    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
-    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
-    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
-    "Government": (),
-    "History": (),
-    "Health & Fitness": ("Alternative Health", "Fitness", "Medicine", "Mental Health",
-                         "Nutrition", "Sexuality"),
-    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
-    "Leisure": ("Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
-                "Home & Garden", "Video Games"),
-    "Music": ("Music Commentary", "Music History", "Music Interviews"),
-    "News": ("Business News", "Daily News", "Entertainment News", "News Commentary",
-             "Politics", "Sports News", "Tech News"),
-    "Religion & Spirituality": ("Buddhism", "Christianity", "Hinduism", "Islam", "Judaism",
-                                "Religion", "Spirituality"),
-    "Science": ("Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
-                "Natural Sciences", "Nature", "Physics", "Social Sciences"),
-    "Society & Culture": ("Documentary", "Personal Journals", "Philosophy", "Places & Travel",
-                          "Relationships"),
-    "Sports": ("Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf",
-               "Hockey", "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball",
-               "Wilderness", "Wrestling"),
-    "Technology": (),
-    "True Crime": (),
-    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews",
-                  "TV Reviews"),
-}
+from feeds.vocab import (  # noqa: F401  (re-exported: the rules and the words they check against)
+    LANGUAGE,
+    APPLE_CATEGORIES,
+    APPLE_MEDIA_TYPES,
+    DESCRIPTION_MAX_BYTES,
+    MEDIUMS,
+    TRANSCRIPT_TYPES,
+)
 
-DESCRIPTION_MAX_BYTES = 4000
-# The media Apple Podcasts plays; anything else is skipped by Apple's app.
-APPLE_MEDIA_TYPES = frozenset({"audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac",
-                               "video/mp4", "video/x-m4v", "video/quicktime",
-                               "application/pdf"})
-TRANSCRIPT_TYPES = frozenset({"text/vtt", "application/x-subrip", "application/srt",
-                              "text/html", "text/plain", "application/json"})
-MEDIUMS = frozenset({"podcast", "music", "video", "film", "audiobook", "newsletter", "blog",
-                     "publisher", "course"})
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-LANGUAGE = _LANGUAGE  # ISO 639 code, optional subtags: the one rule, also config.toml's
 _LNADDRESS = re.compile(r"^[a-z0-9._+-]+@[a-z0-9.-]+\.[a-z]{2,}$", re.IGNORECASE)
 # "Episode 12", "Ep. 12", "#12", "S2E3", or a leading "12:" / "12 -".
 _NUMBERED = re.compile(
@@ -100,7 +65,7 @@ def _check_channel(c: FeedChannel):
                     f"allows at most {DESCRIPTION_MAX_BYTES}: shorten it")
     if not c.image_url:
         yield error("itunes:image", "the show needs artwork")
-    if not _LANGUAGE.match(c.language or ""):
+    if not LANGUAGE.match(c.language or ""):
         yield error("language", f"{c.language!r} is not an ISO 639 code such as en or en-us")
     if not c.categories:
         yield error("itunes:category", "choose at least one Apple Podcasts category")

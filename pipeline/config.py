@@ -11,7 +11,7 @@ Validated once, here, so later stages trust the values: every URL follows
 the one rule of ``pipeline.text`` (absolute http, https or mailto), host text
 (titles, names, descriptions) is cleaned of control characters, and the
 rules shared with other modules live in one place: the language pattern and
-the ``podcast:medium`` values in ``feeds.apple``, the encodings in
+the ``podcast:medium`` values in ``feeds.vocab``, the encodings in
 ``pipeline.encode``, the S3 bucket name rule here (``s3_url_problem``).
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feeds.apple import LANGUAGE, MEDIUMS
+from feeds.vocab import LANGUAGE, MEDIUMS
 
 from .encode import FORMATS
 from .errors import CastlineError, ConfigError, Problems
@@ -362,7 +362,7 @@ def _strings(r: _Reader, key: str) -> list[str]:
 
 
 def _categories(r: _Reader) -> tuple[Category, ...]:
-    from feeds.apple import APPLE_CATEGORIES
+    from feeds.vocab import APPLE_CATEGORIES
 
     names = _strings(r, "categories")
     if "categories" not in r.table:
