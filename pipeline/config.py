@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from feeds.vocab import LANGUAGE, MEDIUMS
 
-from .encode import FORMATS
+from .formats import FORMATS
 from .errors import CastlineError, ConfigError, Problems
 from .frontmatter import TomlBoundsError, load_toml
 from .model import AudioSettings, Category, Link, Person, Settings, Show, StorageSettings

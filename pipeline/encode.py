@@ -21,6 +21,7 @@ from . import ffmpeg as _ff
 from .clips import Clip
 from .digest import digests
 from .errors import AudioError
+from .formats import FORMATS, Format
 from .loudness import DENORMAL_GUARD, ONE_FILTER_THREAD, convert_filter, measure, parse_summary, section
 from .model import AudioSettings, Encoding, Loudness
 
@@ -32,34 +33,6 @@ log = logging.getLogger("castline.audio")  # the mastering log, as before the sp
 LOUD, PEAK = "verify", "peak"  # names of the render's meters in ffmpeg's log
 _FIX = "check that the recording (and intro/outro) play in a player"
 _OVERSAMPLE = 2  # the limiter's rate: 2x sees nearly every peak between samples in speech (see _limiter)
-
-
-@dataclasses.dataclass(frozen=True)
-class Format:
-    """An output format: file extension, MIME type for the feed's enclosure,
-    encoder, muxer and sample rate (None: the configured one; Opus is
-    always 48 kHz)."""
-
-    name: str
-    ext: str
-    mime: str
-    codec: str
-    muxer: str
-    rate: int | None = None
-
-    def bitrate(self, settings: AudioSettings) -> int:
-        """kbit/s: the configured rate for MP3/AAC; Opus sounds as good at half."""
-        if self.name == "opus":
-            return max(32, settings.bitrate // 2)
-        return 0 if self.name == "wav" else settings.bitrate
-
-
-FORMATS = {
-    "mp3": Format("mp3", "mp3", "audio/mpeg", "libmp3lame", "mp3"),
-    "m4a": Format("m4a", "m4a", "audio/x-m4a", "aac", "ipod"),
-    "opus": Format("opus", "opus", "audio/ogg", "libopus", "ogg", rate=48000),
-    "wav": Format("wav", "wav", "audio/wav", "pcm_f32le", "wav"),
-}
 
 
 def encoder_args(fmt: Format, settings: AudioSettings, n_ch: int) -> list[str]:
