@@ -17,7 +17,6 @@ import logging
 import os
 import sys
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional
@@ -349,7 +348,9 @@ def status(
     report = run_status(settings)
     rows = report.episodes
     if as_json:
-        _print_json([asdict(r) for r in rows])
+        from pipeline.report import row_json
+
+        _print_json([row_json(r) for r in rows])
         return
     from rich.table import Table
 

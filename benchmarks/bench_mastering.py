@@ -62,6 +62,12 @@ def _loop_to(src: Path, out: Path, seconds: float, *codec: str) -> Path:
     return out
 
 
+def _filtered(src: Path, out: Path, af: str) -> Path:
+    """``src`` through the ffmpeg audio filters ``af``, as 16-bit WAV."""
+    _ff("-i", str(src), "-af", af, "-c:a", "pcm_s16le", str(out))
+    return out
+
+
 def _at(src: Path, out: Path, lufs: float, *codec: str) -> Path:
     level = measure(src, FF).integrated
     _ff("-i", str(src), "-af", f"volume={lufs - level:.2f}dB", *(codec or ("-c:a", "pcm_s16le")), str(out))
@@ -111,9 +117,7 @@ def speech_over_music(work: Path, seconds: float) -> Path:
 def loud_clipped(work: Path, seconds: float) -> Path:
     """Mastered far too hot: -8 LUFS, every peak flattened at full scale."""
     src = write_speechlike(work / "hot-raw.wav", FF, seconds, channels=2, lufs=-14.0, seed=9)
-    _ff("-i", str(src), "-af", "volume=8dB,alimiter=limit=1:level=0,volume=-0.01dB", "-c:a", "pcm_s16le",
-        str(work / "loud-clipped.wav"))
-    return work / "loud-clipped.wav"
+    return _filtered(src, work / "loud-clipped.wav", "volume=8dB,alimiter=limit=1:level=0,volume=-0.01dB")
 
 
 def very_quiet(work: Path, seconds: float) -> Path:
@@ -132,9 +136,7 @@ def pcm_24bit(work: Path, seconds: float) -> Path:
 def long_silences(work: Path, seconds: float) -> Path:
     """Speech with 20 seconds of digital silence in every minute."""
     src = write_speechlike(work / "gaps-raw.wav", FF, seconds, channels=2, lufs=-26.0, seed=13)
-    _ff("-i", str(src), "-af", "volume='if(lt(mod(t,60),40),1,0)':eval=frame", "-c:a", "pcm_s16le",
-        str(work / "long-silences.wav"))
-    return work / "long-silences.wav"
+    return _filtered(src, work / "long-silences.wav", "volume='if(lt(mod(t,60),40),1,0)':eval=frame")
 
 
 def mp3_source(work: Path, seconds: float) -> Path:

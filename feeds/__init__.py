@@ -37,36 +37,4 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-__all__ = [
-    "APPLE_CATEGORIES",
-    "FeedBlock",
-    "FeedCategory",
-    "FeedChannel",
-    "FeedChapter",
-    "FeedChat",
-    "FeedEnclosure",
-    "FeedHistory",
-    "FeedImage",
-    "FeedInputError",
-    "FeedItem",
-    "FeedLink",
-    "FeedLiveItem",
-    "FeedLocation",
-    "FeedPerson",
-    "FeedProblem",
-    "FeedRemoteItem",
-    "FeedSoundbite",
-    "FeedTranscript",
-    "FeedValueRecipient",
-    "FeedValueTimeSplit",
-    "analytics_url",
-    "chapters_json",
-    "chapters_text",
-    "check_feed",
-    "live_status",
-    "newest_first",
-    "podcast_guid",
-    "render_feed",
-    "render_paged",
-    "sri",
-]
+__all__ = sorted(_WHERE)  # noqa: PLE0605  (names are resolved by __getattr__)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +21,8 @@ from .clips import Clip
 from .digest import digests
 from .errors import AudioError
 from .formats import FORMATS, Format
-from .loudness import DENORMAL_GUARD, ONE_FILTER_THREAD, convert_filter, measure, parse_summary, section
+from .loudness import (DENORMAL_GUARD, ONE_FILTER_THREAD, convert_filter, measure, parse_summary, peak_level,
+                       section)
 from .model import AudioSettings, Encoding, Loudness
 
 __all__ = ["FORMATS", "LEVELER", "Format", "Plan", "denoiser", "crossfade", "encoder_args", "encoding", "filter_graph",
@@ -199,8 +199,7 @@ def render(source: Path, ffmpeg: str, plan: Plan, clips: list, formats: tuple[Fo
         loud = parse_summary(section(done.log, f"ebur128@{LOUD}"))
     except AudioError:  # no reading came back: measure the file itself
         return measure(paths[0], ffmpeg)
-    peaks = re.findall(r"Peak level dB: (-?[\d.]+|-?inf)", section(done.log, f"astats@{PEAK}"))
-    peak = float(peaks[-1]) if peaks else float("nan")
+    peak = peak_level(done.log, f"astats@{PEAK}")
     if peak != peak:  # NaN: no peak reading
         return measure(paths[0], ffmpeg)
     return Loudness(integrated=round(loud.integrated - codec_db, 1), lra=loud.lra, true_peak=round(peak, 1))

@@ -111,8 +111,9 @@ def probe(path: Path, ffmpeg: str) -> SourceInfo:
 def measure(path: Path, ffmpeg: str) -> Loudness:
     """Integrated loudness, true peak and loudness range of a file, per EBU R128."""
     _check_file(path)
-    proc = run(["-nostats", "-i", str(path), "-map", "0:a:0", "-af", f"{DENORMAL_GUARD},ebur128=peak=true:framelog=quiet",
-                "-f", "null", "-"], ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ)
+    proc = run(["-nostats", "-i", str(path), "-map", "0:a:0", "-af",
+                f"{DENORMAL_GUARD},ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+               ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ)
     return parse_summary(proc.log, path)
 
 
@@ -146,8 +147,9 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
     the gain will act on. ``dual_mono`` (for a stereo source) reads the
     peak of the difference of its channels, on another filter thread: none
     at all means the two are one mono signal, which the render then processes
-    once (half the filter work) and copies to both channels. ``noise`` keeps the source meter's 400 ms readings, whose
-    quietest tenth is the recording's noise floor (the denoiser's setting).
+    once (half the filter work) and copies to both channels. ``noise``
+    keeps the source meter's 400 ms readings, whose quietest tenth is the
+    recording's noise floor (the denoiser's setting).
     The true peak of the source is not needed: the limiter decision leaves
     a margin for it, and the encoded file is measured at 4x. ``duration``
     (the probed length) turns ffmpeg's progress into ``on_progress``."""
@@ -163,8 +165,8 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
     if dual_mono:
         outputs += ["-map", "0:a:0", "-af", "pan=mono|c0=c0-c1,astats@side=measure_perchannel=none:"
                     "measure_overall=Peak_level", "-f", "null", "-"]
-    proc = run(["-nostats", *ONE_FILTER_THREAD, "-i", str(path), *outputs], ffmpeg=ffmpeg, source=path, what="cannot be decoded",
-               fix=_FIX_READ, progress=duration, on_progress=on_progress)
+    proc = run(["-nostats", *ONE_FILTER_THREAD, "-i", str(path), *outputs], ffmpeg=ffmpeg, source=path,
+               what="cannot be decoded", fix=_FIX_READ, progress=duration, on_progress=on_progress)
     text = proc.log
     raw = parse_summary(section(text, "ebur128@source"), path)
     loud = parse_summary(section(text, "ebur128@shaped"), path) if shape else raw
@@ -188,9 +190,15 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
     if raw.integrated <= SILENT_LUFS + 0.1 or math.isinf(raw.true_peak) or end <= start:
         raise AudioError("is silent throughout (nothing above the loudness gate)", path=path,
                          fix="check the recording: the microphone may have been muted")
-    side = re.findall(r"Peak level dB: (-?[\d.]+|-?inf)", section(text, "astats@side")) if dual_mono else []
-    return Analysis(loudness=loud, duration=duration, start=start, end=end,
-                    source=raw if shape else None, noise=floor, dual_mono=bool(side) and side[-1] == "-inf")
+    return Analysis(loudness=loud, duration=duration, start=start, end=end, source=raw if shape else None,
+                    noise=floor, dual_mono=dual_mono and peak_level(text, "astats@side") == float("-inf"))
+
+
+def peak_level(text: str, name: str) -> float:
+    """The overall ``Peak level dB`` the named ``astats`` wrote last (-inf
+    for digital silence), NaN if it wrote none."""
+    peaks = re.findall(r"Peak level dB: (-?[\d.]+|-?inf)", section(text, name))
+    return float(peaks[-1]) if peaks else float("nan")
 
 
 def section(text: str, name: str) -> str:

@@ -102,13 +102,16 @@ class StatusReport:
 def to_json(report: Report) -> dict[str, Any]:
     """The report as plain JSON values (what ``--json`` prints)."""
     data = asdict(report)
-    for row in data["episodes"]:
-        row["state"] = str(row["state"])
-        row["date"] = row["date"].isoformat() if row["date"] else None
+    data["episodes"] = [row_json(row) for row in report.episodes]
     data["local_dir"] = str(report.local_dir) if report.local_dir is not None else None
     data["problems"] = [str(p) for p in report.problems]
     data["upload_bytes"] = report.upload_bytes
     return data
+
+
+def row_json(row: EpisodeStatus) -> dict[str, Any]:
+    """One episode's row as plain JSON values (``status --json`` prints these)."""
+    return {**vars(row), "state": str(row.state), "date": row.date.isoformat() if row.date else None}
 
 
 def from_json(data: dict[str, Any]) -> Report:
