@@ -251,6 +251,9 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
     for b in built:
         for u in b.uploads:
             want(u)
+        for key in (b.built.media_key, *b.built.alternate_keys):  # media reused as published: wanted, not sent
+            if key not in wanted and key in state.objects:
+                wanted[key] = _as_published(key, state)
     prints = render_inputs(settings, built, podcast_guid, show_art_key, f"{live_events!r}{sorted(live.items())}")
     prior = state.rendered if not kept else {}
     record: dict = {}
@@ -260,9 +263,7 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
                 _intact(k, state, listing) for k in done.get("keys", ())):
             record[group] = done
             for key in done["keys"]:
-                entry = state.objects[key]
-                content_type, cache_control = headers_for(key)
-                wanted[key] = Upload(key, b"", entry.sha256, entry.size or 0, content_type, cache_control)
+                wanted[key] = _as_published(key, state)
     if len(record) == len(prints):
         return wanted, _in_order(todo, wanted), warnings, record
     notes = notes_html(settings, bs)
@@ -285,6 +286,13 @@ def _objects(settings: Settings, state: State, listing: dict[str, Stamp], store:
             want(make_upload(key, data))
         record[group] = {"inputs": prints[group], "keys": sorted(rendered)}
     return wanted, _in_order(todo, wanted), warnings, record if not kept else {}
+
+
+def _as_published(key: str, state: State) -> Upload:
+    """An object the store holds as the state records it: wanted, no bytes."""
+    entry = state.objects[key]
+    content_type, cache_control = headers_for(key)
+    return Upload(key, b"", entry.sha256, entry.size or 0, content_type, cache_control)
 
 
 def _in_order(todo: list[Upload], wanted: dict[str, Upload]) -> list[Upload]:

@@ -229,3 +229,13 @@ def test_a_template_edit_reuses_the_rendered_notes(published_copy: Path) -> None
     state.write_text(json.dumps(doc))
     castline_json(show)
     assert {p.name: p.read_bytes() for p in (show / "public" / "episodes").glob("*.html")} == pages
+
+
+def test_after_a_first_publish_the_receipt_and_the_full_path_agree(sample_show: Path) -> None:
+    first = castline_json(sample_show)
+    assert first["unchanged"] == 0 and first["uploads"]
+    fast = castline_json(sample_show)
+    (sample_show / RECEIPT).unlink()
+    full = castline_json(sample_show)
+    assert fast == full  # the published media counts as unchanged on both paths
+    assert full["unchanged"] == len(first["uploads"])
