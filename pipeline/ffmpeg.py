@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import atexit
 import ctypes
+import dataclasses
+import importlib.util
 import logging
 import os
 import re
@@ -28,6 +30,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -56,12 +59,9 @@ def find_ffmpeg(configured: str | None = None) -> str:
     elif os.environ.get("CASTLINE_FFMPEG"):
         candidates.append(("CASTLINE_FFMPEG", os.environ["CASTLINE_FFMPEG"]))
     else:
-        try:
-            import imageio_ffmpeg
-
-            candidates.append(("imageio-ffmpeg", imageio_ffmpeg.get_ffmpeg_exe()))
-        except Exception:  # the wheel missing or without a binary for this platform
-            pass
+        bundled = _bundled()
+        if bundled:
+            candidates.append(("imageio-ffmpeg", bundled))
         system = shutil.which("ffmpeg")
         if system:
             candidates.append(("PATH", system))
@@ -76,6 +76,29 @@ def find_ffmpeg(configured: str | None = None) -> str:
                 fix="point it at an ffmpeg binary, or remove it to use the bundled one",
             )
     raise ToolError("ffmpeg not found", fix=_HOW_TO_GET)
+
+
+def _bundled() -> str | None:
+    """The ffmpeg the imageio-ffmpeg wheel carries. Its own lookup
+    (``get_ffmpeg_exe``) runs ``ffmpeg -version`` to check the binary, 20-30 ms
+    at every castline start; the wheel is built per platform and holds one
+    ``ffmpeg-*`` binary in ``imageio_ffmpeg/binaries``, so that file is taken
+    as it is (a binary that cannot run says so when castline starts it). Its
+    lookup is the fallback for any other layout (a conda or system ffmpeg)."""
+    if os.environ.get("IMAGEIO_FFMPEG_EXE"):
+        return os.environ["IMAGEIO_FFMPEG_EXE"]
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    for where in (spec.submodule_search_locations or ()) if spec else ():
+        found = sorted(p for p in Path(where, "binaries").glob("ffmpeg-*")
+                       if p.is_file() and os.access(p, os.X_OK))
+        if len(found) == 1:
+            return str(found[0])
+    try:
+        import imageio_ffmpeg
+
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception:  # the wheel missing or without a binary for this platform
+        return None
 
 
 # --- starting and stopping children -------------------------------------------------
@@ -239,6 +262,66 @@ def run(args: list[str], *, ffmpeg: str, source: Path | None = None, input_bytes
     if check and proc.returncode != 0:
         raise AudioError(f"{what}: {last_error_line(err)}", path=source, fix=fix)
     return Finished(stdout=out, stderr=err, returncode=proc.returncode, out_time=out_time)
+
+
+def run_together(arg_lists: list[list[str]], *, ffmpeg: str, source: Path | None = None,
+                 what: str = "ffmpeg failed", fix: str = _FIX_PLAY, progress: list[float] | None = None,
+                 on_progress: Callable[[float], None] | None = None) -> list[Finished]:
+    """Run several ffmpeg commands at the same time, each to the end, and
+    return what each did (as ``run``, with ``check``). Their logs go to files,
+    not pipes, so none of them waits on a full pipe while another is read;
+    all are waited for by this thread. ``progress`` (the expected output
+    duration of each) feeds ``on_progress`` with the share of their sum
+    written so far. If one fails, the others are stopped and the error names
+    ``source`` with its last words; every child is stopped if this thread
+    leaves by an exception."""
+    totals = progress or [0.0] * len(arg_lists)
+    done = [0.0] * len(arg_lists)
+    whole = max(sum(totals), 0.001)
+
+    def share(k: int) -> Callable[[float], None]:
+        def report(fraction: float) -> None:
+            done[k] = fraction * max(totals[k], 0.001)
+            if on_progress is not None:
+                on_progress(min(1.0, sum(done) / whole))
+        return report
+
+    readers = [ProgressReader(t, share(k)) if progress is not None else None for k, t in enumerate(totals)]
+    logs = [tempfile.TemporaryFile() for _ in arg_lists]
+    procs: list[subprocess.Popen] = []
+    try:
+        for args, reader, log_file in zip(arg_lists, readers, logs):
+            cmd = [ffmpeg, "-hide_banner", "-nostdin", *(reader.args() if reader else ()), *args]
+            procs.append(start(cmd, pass_fds=(reader.write_fd,) if reader else (), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=log_file))
+            if reader:
+                reader.started()
+        with children(*procs):
+            for proc in procs:
+                if proc.wait() != 0:  # the others' work is of no use now
+                    for other in procs:
+                        stop(other)
+                    break
+        results = []
+        for proc, log_file in zip(procs, logs):
+            log_file.seek(0)
+            results.append(Finished(stdout=b"", stderr=log_file.read(), returncode=proc.returncode))
+    except BaseException:
+        for proc in procs:
+            stop(proc)
+        for reader in readers:
+            if reader is not None:
+                reader.finish()  # a started one's thread ends with its child's pipe
+        raise
+    finally:
+        for log_file in logs:
+            log_file.close()
+    results = [dataclasses.replace(r, out_time=reader.finish() if reader else 0.0)
+               for r, reader in zip(results, readers)]
+    for done_run in results:
+        if done_run.returncode != 0:
+            raise AudioError(f"{what}: {last_error_line(done_run.stderr)}", path=source, fix=fix)
+    return results
 
 
 def last_error_line(stderr: bytes) -> str:

@@ -66,6 +66,45 @@ def test_progress_comes_from_ffmpeg_as_it_works():
     assert seen and seen[-1] == pytest.approx(1.0, abs=0.01)
 
 
+def test_commands_run_together_report_progress_and_their_logs():
+    seen: list[float] = []
+    runs = ffmpeg.run_together([["-f", "lavfi", "-i", f"sine=d={d}", "-af", "astats", "-f", "null", "-"]
+                                for d in (10, 30)], ffmpeg=FF, progress=[10.0, 30.0], on_progress=seen.append)
+    assert [round(r.out_time) for r in runs] == [10, 30]
+    assert all("Peak level dB" in r.log for r in runs)
+    assert seen == sorted(seen) and seen[-1] == pytest.approx(1.0, abs=0.01)
+
+
+def test_when_one_of_commands_run_together_fails_the_others_are_stopped(tmp_path):
+    """The first fails at once: the second, which would run until killed, is
+    stopped, and the error names the file with ffmpeg's last words."""
+    missing = tmp_path / "nothing.wav"
+    before = set(ffmpeg._live)
+    with pytest.raises(AudioError) as err:
+        ffmpeg.run_together([["-i", str(missing), "-f", "null", "-"], ENDLESS], ffmpeg=FF, source=missing,
+                            what="cannot be decoded", progress=[1.0, 1.0])
+    assert str(err.value).startswith(f"{missing}: cannot be decoded: ") and "No such file" in str(err.value)
+    assert set(ffmpeg._live) == before
+
+
+def test_an_interrupt_stops_every_command_run_together():
+    started: list[subprocess.Popen] = []
+    real_start = ffmpeg.start
+
+    def start(*a, **k):
+        if len(started) == 2:
+            raise KeyboardInterrupt  # Ctrl-C as the third is about to start
+        started.append(real_start(*a, **k))
+        return started[-1]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ffmpeg, "start", start)
+        with pytest.raises(KeyboardInterrupt):
+            ffmpeg.run_together([ENDLESS, ENDLESS, ENDLESS], ffmpeg=FF, progress=[1.0, 1.0, 1.0])
+    assert len(started) == 2
+    assert _wait_until(lambda: not _alive({p.pid for p in started}))
+
+
 def test_a_child_is_killed_when_its_caller_fails_or_is_interrupted():
     proc = ffmpeg.start([FF, "-nostdin", *ENDLESS], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with pytest.raises(KeyboardInterrupt):
