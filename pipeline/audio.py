@@ -52,7 +52,7 @@ from .model import AudioSettings, Episode, Loudness, MasteredAudio
 __all__ = ["AUDIO_VERSION", "FORMATS", "Format", "SourceInfo", "cache_key", "convert_filter",
            "effective_audio", "encoder_args", "master", "measure", "prepare_clip", "probe"]
 
-AUDIO_VERSION = "4"  # bump when the mastering chain changes what it outputs
+AUDIO_VERSION = "5"  # bump when the mastering chain changes what it outputs
 log = logging.getLogger("castline.audio")
 
 _TOLERANCE_LU = 0.4  # re-render only if the encoded file is further than this from target

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import AudioError
-from .ffmpeg import last_error_line, run
+from .ffmpeg import last_error_line, run, run_together
 from .model import Loudness
 
 SILENT_LUFS = -70.0  # ebur128 reports the absolute gate when nothing passes it
+HALVES_FROM_S = 60.0  # a recording this long or longer is measured in two halves at once
 # Before every ebur128: ffmpeg's denormal remedy, a DC of -351 dBFS. Where a
 # recording is digitally silent (pauses between takes, an edited gap) the
 # meter's K-weighting filters decay into denormal numbers, which the CPU
@@ -87,6 +88,9 @@ def probe(path: Path, ffmpeg: str) -> SourceInfo:
     no audio stream (a picture, a text file named .mp3, a silent video).
     """
     _check_file(path)
+    known = _wav_header(path)
+    if known is not None:
+        return known
     proc = run(["-i", str(path)], ffmpeg=ffmpeg, source=path, check=False)  # no output: always "fails"
     text = proc.log
     stream = re.search(r"Stream #\d+:\d+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)", text)
@@ -106,6 +110,54 @@ def probe(path: Path, ffmpeg: str) -> SourceInfo:
     else:  # a raw stream without a header length: decode it to know
         duration = analyse(path, ffmpeg, channels=channels, silence=None).duration
     return SourceInfo(duration=duration, channels=channels, sample_rate=rate, codec=codec)
+
+
+_WAV_CODECS = {(1, 8): "pcm_u8", (1, 16): "pcm_s16le", (1, 24): "pcm_s24le", (1, 32): "pcm_s32le",
+               (3, 32): "pcm_f32le", (3, 64): "pcm_f64le"}
+
+
+def _wav_header(path: Path) -> SourceInfo | None:
+    """What a plain PCM WAV file is, from its RIFF header, as ffmpeg's probe
+    would say it, without starting ffmpeg (30-50 ms at every publish). Any
+    other file, or a WAV this does not fully understand (compressed,
+    RF64, a streamed one without its length, a header that claims more
+    than the file holds), is left to ffmpeg: None."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            fmt = None
+            for _ in range(64):  # chunks before the samples: fmt, LIST, bext, ...
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return None
+                name, size = chunk[:4], int.from_bytes(chunk[4:], "little")
+                if name == b"fmt ":
+                    body = f.read(size + (size & 1))
+                    if size < 16:
+                        return None
+                    tag = int.from_bytes(body[0:2], "little")
+                    if tag == 0xFFFE and size >= 40:  # WAVE_FORMAT_EXTENSIBLE: the real tag leads the GUID
+                        tag = int.from_bytes(body[24:26], "little")
+                    fmt = (tag, int.from_bytes(body[2:4], "little"), int.from_bytes(body[4:8], "little"),
+                           int.from_bytes(body[14:16], "little"))
+                elif name == b"data":
+                    if fmt is None:
+                        return None
+                    tag, channels, rate, bits = fmt
+                    codec = _WAV_CODECS.get((tag, bits))
+                    frame = channels * bits // 8
+                    if (codec is None or not 0 < channels <= 8 or not 0 < rate <= 768000 or size in (0, 0xFFFFFFFF)
+                            or f.tell() + size > path.stat().st_size):
+                        return None
+                    return SourceInfo(duration=size // frame / rate, channels=channels, sample_rate=rate,
+                                      codec=codec)
+                else:
+                    f.seek(size + (size & 1), 1)
+    except OSError:
+        return None
+    return None
 
 
 def measure(path: Path, ffmpeg: str) -> Loudness:
@@ -152,7 +204,12 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
     recording's noise floor (the denoiser's setting).
     The true peak of the source is not needed: the limiter decision leaves
     a margin for it, and the encoded file is measured at 4x. ``duration``
-    (the probed length) turns ffmpeg's progress into ``on_progress``."""
+    (the probed length) turns ffmpeg's progress into ``on_progress``.
+    A recording of ``HALVES_FROM_S`` or more, without ``shape``, is measured
+    in two halves at once (``_analyse_halves``)."""
+    if not shape and duration >= HALVES_FROM_S:
+        return _analyse_halves(path, ffmpeg, channels=channels, silence=silence, noise=noise,
+                               duration=duration, dual_mono=dual_mono, on_progress=on_progress)
     chain = [convert_filter(channels)]
     if silence is not None:
         chain.append(f"silencedetect=n={silence[0]}dB:d={silence[1]}")
@@ -192,6 +249,128 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
                          fix="check the recording: the microphone may have been muted")
     return Analysis(loudness=loud, duration=duration, start=start, end=end, source=raw if shape else None,
                     noise=floor, dual_mono=dual_mono and peak_level(text, "astats@side") == float("-inf"))
+
+
+def _analyse_halves(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, float] | None,
+                    noise: bool, duration: float, dual_mono: bool,
+                    on_progress: Callable[[float], None] | None) -> Analysis:
+    """The measuring pass in two ffmpeg processes at once, one per half of
+    the recording, each decoding its own half (a meter filter runs on one
+    thread, so one process measures at one core's speed; the render, after
+    it, keeps both cores busy anyway). This is worth it from about a minute
+    on: 0.43 s instead of 0.32 s on 5 minutes of WAV, 0.78 s instead of
+    0.55 s of MP3 on two cores.
+
+    The meter's readings every 100 ms (``framelog``) are joined: the 400 ms
+    blocks ending up to 300 ms after the cut from the first half (which
+    reads on ``_OVERLAP_S`` past it), the rest from the second. Integrated
+    loudness and loudness range are then computed from the blocks as
+    ebur128 does (``_gated``, ``_range``): within 0.02 LU of a single pass
+    on every source of the benchmark. Silence is found in each half and
+    joined across the cut; the overlap is longer than the shortest silence,
+    so a silence the cut runs through is seen whole."""
+    cut = round(duration / 2, 1)  # on the meter's 100 ms grid
+    overlap = max(_OVERLAP_S, (silence[1] + 0.5) if silence else 0.0)
+    halves = [(0.0, cut + overlap), (cut, None)]
+    chain = [convert_filter(channels)]
+    if silence is not None:
+        chain.append(f"silencedetect=n={silence[0]}dB:d={silence[1]}")
+    chain += [DENORMAL_GUARD, "ebur128@source=peak=sample:framelog=info"]
+    commands = []
+    for start, length in halves:
+        where = (["-ss", f"{start:.1f}"] if start else []) + (["-t", f"{length:.1f}"] if length else [])
+        outputs = ["-map", "0:a:0", "-af", ",".join(chain), "-f", "null", "-"]
+        if dual_mono:
+            outputs += ["-map", "0:a:0", "-af", "pan=mono|c0=c0-c1,astats@side=measure_perchannel=none:"
+                        "measure_overall=Peak_level", "-f", "null", "-"]
+        commands.append(["-nostats", *ONE_FILTER_THREAD, *where, "-i", str(path), *outputs])
+    first, second = run_together(commands, ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ,
+                                 progress=[cut + overlap, max(duration - cut, 0.001)], on_progress=on_progress)
+    texts = (first.log, second.log)
+    rows = [(t, m, st) for t, m, st in _frames(texts[0]) if t < cut + 0.35]  # blocks ending by cut + 0.3 s
+    rows_s = [st for t, _, st in _frames(texts[0]) if t < cut + 2.95]  # 3 s windows ending by cut + 2.9 s
+    later = list(_frames(texts[1]))
+    m_values = [m for _, m, _ in rows] + [m for _, m, _ in later]
+    s_values = rows_s + [st for _, _, st in later]
+    peaks = []
+    for text in texts:
+        try:
+            peaks.append(parse_summary(section(text, "ebur128@source"), path).true_peak)
+        except AudioError:  # a half with nothing in it (a length the header got wrong)
+            pass
+    raw = Loudness(integrated=round(_gated(m_values), 1), lra=round(_range(s_values), 1),
+                   true_peak=max(peaks) if peaks else float("-inf"))
+    floor = float("nan")
+    if noise:
+        blocks = sorted(m for m in m_values if m > -100.0)  # digital silence is not noise
+        floor = blocks[len(blocks) // 10] if blocks else float("nan")
+    total = max(first.out_time, cut + second.out_time if second.out_time > 0 else 0.0)
+    start, end = 0.0, total
+    if silence is not None:
+        quiet = _silences(texts[0], 0.0, first.out_time) + _silences(texts[1], cut, cut + second.out_time)
+        joined: list[list[float]] = []
+        for a, b in sorted(quiet):
+            if joined and a <= joined[-1][1] + 0.01:
+                joined[-1][1] = max(joined[-1][1], b)
+            else:
+                joined.append([a, b])
+        if joined and joined[0][0] <= 0.01 and joined[0][1] < total - 0.02:
+            start = joined[0][1]
+        if joined and joined[-1][1] >= total - 0.02:
+            end = joined[-1][0]
+    if total < 0.05:
+        raise AudioError("has no audio ffmpeg can decode (the file may be cut off or damaged)", path=path,
+                         fix=_FIX_READ)
+    if raw.integrated <= SILENT_LUFS + 0.1 or math.isinf(raw.true_peak) or end <= start:
+        raise AudioError("is silent throughout (nothing above the loudness gate)", path=path,
+                         fix="check the recording: the microphone may have been muted")
+    mono = dual_mono and all(peak_level(text, "astats@side") == float("-inf") for text in texts)
+    return Analysis(loudness=raw, duration=total, start=start, end=end, noise=floor, dual_mono=mono)
+
+
+_OVERLAP_S = 3.0  # the first half reads this far past the cut: one 3 s window (loudness range)
+_FRAME = re.compile(r"\[ebur128@source @ [^\]]*\] t: (\S+)\s+TARGET:\S+ LUFS\s+M:\s*(\S+)\s+S:\s*(\S+)")
+
+
+def _frames(text: str):
+    """(time, momentary, short-term) of each 100 ms line the meter wrote;
+    ``nan`` (a block of digital silence) reads as nan and passes no gate."""
+    for t, m, st in _FRAME.findall(text):
+        yield float(t), float(m), float(st)
+
+
+def _gated(blocks: list[float]) -> float:
+    """Integrated loudness from the 400 ms blocks' loudness, as BS.1770-4
+    gates them: blocks under -70 LUFS are left out, then those more than
+    10 LU under the mean of the rest."""
+    kept = [10 ** (b / 10) for b in blocks if b >= SILENT_LUFS]
+    if not kept:
+        return SILENT_LUFS
+    gate = 10 * math.log10(sum(kept) / len(kept)) - 10
+    heard = [e for e in kept if 10 * math.log10(e) >= gate]
+    return 10 * math.log10(sum(heard) / len(heard))
+
+
+def _range(windows: list[float]) -> float:
+    """Loudness range (EBU Tech 3342) from the 3 s windows' loudness: the
+    spread from the 10th to the 95th percentile of those over -70 LUFS and
+    within 20 LU of their mean."""
+    kept = [w for w in windows if w >= SILENT_LUFS]
+    if not kept:
+        return 0.0
+    gate = 10 * math.log10(sum(10 ** (w / 10) for w in kept) / len(kept)) - 20
+    heard = sorted(w for w in kept if w >= gate)
+    low = heard[min(len(heard) - 1, max(0, round(0.10 * len(heard)) - 1))]
+    high = heard[min(len(heard) - 1, max(0, round(0.95 * len(heard)) - 1))]
+    return high - low
+
+
+def _silences(text: str, offset: float, end: float) -> list[tuple[float, float]]:
+    """The silences silencedetect found in one part, as (start, end) in the
+    recording's time; one still running when the part ended runs to ``end``."""
+    starts = [offset + float(x) for x in re.findall(r"silence_start: (-?[\d.]+)", text)]
+    ends = [offset + float(x) for x in re.findall(r"silence_end: (-?[\d.]+)", text)]
+    return [(a, ends[k] if k < len(ends) else end) for k, a in enumerate(starts)]
 
 
 def peak_level(text: str, name: str) -> float:

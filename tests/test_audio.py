@@ -325,3 +325,117 @@ def test_a_summary_read_from_interleaved_filter_logs():
     loud = parse_summary(section(log, "ebur128@source"))
     assert (loud.integrated, loud.lra, loud.true_peak) == (-22.0, 1.2, -8.0)
     assert "-38.427193" in section(log, "astats@side") and "I:" not in section(log, "astats@side")
+
+
+@pytest.fixture(scope="module")
+def long_sources(tmp_path_factory) -> dict[str, Path]:
+    """Recordings of 14 s, measured in two halves (the cut at 7 s) when the
+    threshold is lowered: silences on either side of the cut and across it,
+    a dual-mono file and an MP3."""
+    d = tmp_path_factory.mktemp("halves")
+    rate = 44100
+
+    def speech(seconds: float, seed: int) -> np.ndarray:
+        return _at_lufs(np.concatenate(list(speechlike(seconds, rate, 1, seed=seed)))[:, 0], rate, -24.0)
+
+    def gap(seconds: float) -> np.ndarray:
+        return np.zeros(int(seconds * rate), dtype=np.float32)
+
+    def stereo(x: np.ndarray, seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        return np.stack([x, x * 0.7 + rng.standard_normal(len(x)).astype(np.float32) * 1e-4], axis=1)
+
+    lead = np.concatenate([gap(8.5), speech(4, 41), gap(1.5)])  # silent past the cut
+    tail = np.concatenate([speech(3, 42), gap(11)])  # silent from before the cut to the end
+    across = np.concatenate([speech(6, 43), gap(2), speech(6, 44)])  # a pause the cut runs through
+    dual = speech(14, 45)
+    return {
+        "lead": write_pcm(d / "lead.wav", FF, stereo(lead, 1), rate),
+        "tail": write_pcm(d / "tail.wav", FF, stereo(tail, 2), rate),
+        "across": write_pcm(d / "across.wav", FF, stereo(across, 3), rate),
+        "dual": write_pcm(d / "dual.wav", FF, np.stack([dual, dual], axis=1), rate),
+        "mp3": write_speechlike(d / "long.mp3", FF, 14, channels=2, lufs=-20, seed=46,
+                                codec_args=["-c:a", "libmp3lame", "-b:a", "192k"]),
+    }
+
+
+@pytest.mark.parametrize("case", ["lead", "tail", "across", "dual", "mp3"])
+def test_a_long_recording_measured_in_halves_reads_as_in_one_pass(long_sources, monkeypatch, case):
+    """From a minute on, the measuring pass runs as two ffmpeg processes, one
+    per half. What they find, joined, is what one pass over the whole finds:
+    loudness, range, peak, where the speech starts and ends (silences that
+    reach past the cut from either side, or that the cut runs through), the
+    noise floor, and whether the channels are one mono signal."""
+    from pipeline import loudness
+
+    src = long_sources[case]
+    info = loudness.probe(src, FF)
+    kwargs = dict(channels=2, silence=(-50.0, 0.5), noise=True, duration=info.duration, dual_mono=True)
+    whole = loudness.analyse(src, FF, **kwargs)
+    runs = []
+    real = loudness.run_together
+    monkeypatch.setattr(loudness, "run_together", lambda *a, **k: runs.append(a[0]) or real(*a, **k))
+    monkeypatch.setattr(loudness, "HALVES_FROM_S", 10.0)
+    halves = loudness.analyse(src, FF, **kwargs)
+    assert len(runs) == 1 and len(runs[0]) == 2  # two processes, one run
+    assert abs(halves.loudness.integrated - whole.loudness.integrated) <= 0.1 + 1e-9  # both to 0.1 LU
+    assert abs(halves.loudness.lra - whole.loudness.lra) <= 0.2
+    assert halves.loudness.true_peak == whole.loudness.true_peak
+    assert abs(halves.duration - whole.duration) <= 0.03
+    assert abs(halves.start - whole.start) <= 0.01 and abs(halves.end - whole.end) <= 0.01
+    assert abs(halves.noise - whole.noise) <= 0.2
+    assert halves.dual_mono == whole.dual_mono == (case == "dual")
+    expected = {"lead": (8.5, 12.5), "tail": (0.0, 3.0), "across": (0.0, 14.0)}.get(case)
+    if expected:  # the speech's edges (to the silence detector's resolution)
+        assert abs(whole.start - expected[0]) <= 0.05 and abs(whole.end - expected[1]) <= 0.6, (whole.start, whole.end)
+
+
+def test_a_long_recording_is_mastered_on_target_from_halves(long_sources, tmp_path, monkeypatch):
+    """The whole chain with the measuring pass in halves: trimmed as with
+    one pass (8.5 s of silence before the speech, past the cut), on target,
+    rendered once."""
+    from pipeline import loudness
+
+    one = audio.master(long_sources["lead"], tmp_path / "one", AudioSettings(), stem="one")
+    monkeypatch.setattr(loudness, "HALVES_FROM_S", 10.0)
+    renders = []
+    real_render = audio._render
+    monkeypatch.setattr(audio, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
+    result = audio.master(long_sources["lead"], tmp_path / "two", AudioSettings(), stem="halves")
+    assert len(renders) == 1
+    assert 3.5 < result.duration < 4.3 and abs(result.duration - one.duration) <= 0.01
+    assert_on_target(result.main.path, NO_TRIM, channels=2, rate=44100, duration=one.duration)
+
+
+@pytest.mark.parametrize("args", [
+    ["-c:a", "pcm_s16le"], ["-c:a", "pcm_s24le", "-ar", "48000"], ["-c:a", "pcm_f32le", "-ac", "1"],
+    ["-c:a", "pcm_u8"], ["-c:a", "pcm_s16le", "-ac", "6"], ["-c:a", "pcm_s16le", "-metadata", "title=a LIST chunk"],
+    ["-c:a", "pcm_mulaw"], ["-c:a", "adpcm_ima_wav"], ["-c:a", "pcm_s16le", "-rf64", "always"],
+], ids=["s16", "s24-48k", "f32-mono", "u8", "5.1", "tagged", "mulaw", "adpcm", "rf64"])
+def test_a_wav_header_is_read_as_ffmpeg_reads_it(tmp_path, monkeypatch, args):
+    """A plain PCM WAV is probed from its header without starting ffmpeg;
+    what that says is what ffmpeg says. Any other WAV goes to ffmpeg."""
+    from pipeline import loudness
+    from pipeline.ffmpeg import run
+
+    wav = tmp_path / "x.wav"
+    run(["-y", "-f", "lavfi", "-i", "sine=d=3.3", "-ac", "2", *args, str(wav)], ffmpeg=FF)
+    fast = loudness._wav_header(wav)
+    monkeypatch.setattr(loudness, "_wav_header", lambda path: None)
+    slow = loudness.probe(wav, FF)
+    if args[1] in ("pcm_mulaw", "adpcm_ima_wav") or "-rf64" in args:
+        assert fast is None
+    else:
+        assert fast is not None and abs(fast.duration - slow.duration) < 0.01
+        assert (fast.channels, fast.sample_rate, fast.codec) == (slow.channels, slow.sample_rate, slow.codec)
+
+
+def test_a_wav_header_that_claims_more_than_the_file_holds_goes_to_ffmpeg(tmp_path):
+    from pipeline import loudness
+
+    wav = write_pcm(tmp_path / "cut.wav", FF, vowel(2.0)[:, None], 44100)
+    data = wav.read_bytes()
+    (tmp_path / "short.wav").write_bytes(data[: len(data) // 2])
+    assert loudness._wav_header(wav) is not None
+    assert loudness._wav_header(tmp_path / "short.wav") is None
+    assert 0.9 < loudness.probe(tmp_path / "short.wav", FF).duration < 2.1  # ffmpeg's word for it
