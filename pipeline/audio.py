@@ -11,7 +11,9 @@ The episode is never held in memory as PCM; it streams through ffmpeg:
    silencedetect for the trim points; with the leveler on, ebur128 again
    after it (that is what the gain acts on); with the denoiser on, the noise
    floor; for a stereo recording, whether its two channels are one mono
-   signal (``loudness.analyse``);
+   signal (``loudness.analyse``). From a minute on, without the leveler,
+   the two halves of the recording are measured at once, one ffmpeg each,
+   and their readings joined;
 2. **render** (one decode, one encode per format): trim, denoise, level,
    gain, intro/outro, fades, a look-ahead limiter (``alimiter``; skipped
    when no peak can reach the ceiling), resample, encode. A dual-mono

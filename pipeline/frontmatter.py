@@ -116,6 +116,12 @@ def _yaml(source: str, display: Path) -> tuple[dict[str, Any], dict[str, int]]:
     except yaml.YAMLError as exc:
         exc = _pure_python_error(source) or exc  # its wording is more precise ("but got ':'")
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        opened = _open_quote(source, mark.line if mark else source.count("\n") + 1)
+        if opened is not None:  # PyYAML noticed it where the next quote happened to be, or at the end
+            noticed = f" (the YAML reader stopped on line {mark.line + 2})" if mark and mark.line != opened else ""
+            raise NotesError(f"bad YAML in the front matter: a quote opened on this line is not closed on it{noticed}",
+                             path=display, line=opened + 2,
+                             fix="close the quote at the end of the value, or drop it") from None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise NotesError(f"bad YAML in the front matter: {problem}", path=display,
                          line=mark.line + 2 if mark else None,
@@ -162,6 +168,28 @@ def _yaml_bounds(source: str, display: Path) -> None:
             raise NotesError(_DEPTH, path=display, line=mark.line + 2 if mark else None, fix=_DEPTH_FIX) from None
     finally:
         loader.dispose()
+
+
+_QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)?(?:[^\s:#'"][^:#]*:\s+)?(["'])(.*)$""")
+
+
+def _open_quote(source: str, until: int) -> int | None:
+    """The first line (0-based, of ``source``) up to ``until`` whose value
+    opens a quote and does not close it. YAML lets a quoted value run over
+    several lines, so a quote left open is read on until the next one and
+    the error comes later; this is the line a host has to fix."""
+    for n, line in enumerate(source.split("\n")[:until + 1]):
+        m = _QUOTED_VALUE.match(line)
+        if m is None:
+            continue
+        quote, rest = m.groups()
+        if quote == '"':
+            closed = re.search(r'(?<!\\)(?:\\\\)*"', rest) is not None
+        else:
+            closed = re.search(r"'(?!')", rest.replace("''", "")) is not None
+        if not closed:
+            return n
+    return None
 
 
 def _unbuildable(root: yaml.Node | None, display: Path) -> NotesError:

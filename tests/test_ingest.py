@@ -48,6 +48,19 @@ def test_bad_yaml_names_its_line(sample_show: Path) -> None:
     assert message.startswith(f"{NOTES}:5: bad YAML in the front matter"), message
 
 
+@pytest.mark.parametrize("old,new", [
+    ('Matters"\n', "Matters\n"),  # a double quote opened, never closed: PyYAML notices it lines later
+    ("number: 1\n", "number: 1\nsubtitle: 'It''s here\n"),  # a single quote ('' is one ' inside it)
+])
+def test_a_quote_left_open_names_the_line_it_opened_on(sample_show: Path, old: str, new: str) -> None:
+    path = sample_show / NOTES
+    path.write_text(path.read_text().replace(old, new, 1))
+    (message,) = problems(sample_show)
+    line = 2 if "Matters" in old else 4
+    assert message.startswith(f"{NOTES}:{line}: bad YAML in the front matter: a quote opened on this line"), message
+    assert "close the quote" in message and "\n" not in message
+
+
 @pytest.mark.parametrize(
     "old,new,expected",
     [
