@@ -249,30 +249,43 @@ print(json.dumps({{"renders": len(renders)}}))
 """
 
 
-def best(cmd: list[str], repeat: int, env: dict[str, str] | None = None) -> tuple[float, int, float, str]:
-    """``timed`` ``repeat`` times: the least wall, memory and CPU of the runs
-    (on a shared machine the least disturbed run is the closest to the truth)."""
-    runs = [timed(cmd, env) for _ in range(repeat)]
+def _least(runs: list[tuple[float, int, float, str]]) -> tuple[float, int, float, str]:
+    """The least wall, memory and CPU of the runs (on a shared machine the
+    least disturbed run is the closest to the truth)."""
     return min(r[0] for r in runs), min(r[1] for r in runs), min(r[2] for r in runs), runs[-1][3]
 
 
 def run_one(src: Path, work: Path, repeat: int, normalize: bool = True) -> list[dict]:
-    rows = []
-    out = work / "floor.mp3"
-    wall, mem, cpu, _ = best([FF, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(src),
-                              "-c:a", "libmp3lame", "-b:a", "128k", str(out)], repeat)
-    rows.append({"tool": "floor", "wall": wall, "mem": mem, "cpu": cpu, "out": out, "renders": None})
-    if normalize:
-        out = work / "ffmpeg-normalize.mp3"
-        env = {**os.environ, "FFMPEG_PATH": FF}
-        wall, mem, cpu, _ = timed(["ffmpeg-normalize", str(src), "-nt", "ebu", "-t", str(TARGET),
-                                   "-tp", str(CEILING), "-c:a", "libmp3lame", "-b:a", "128k", "-o", str(out), "-f"],
-                                  env=env)
-        rows.append({"tool": "ffmpeg-normalize", "wall": wall, "mem": mem, "cpu": cpu, "out": out, "renders": 2})
+    """The floor, castline and castline +lev+dn, ``repeat`` rounds of the
+    three in turn (so a change of load falls on all three alike), the least
+    of each kept; ffmpeg-normalize once, after the first round."""
+    floor_out = work / "floor.mp3"
+    floor_cmd = [FF, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(src),
+                 "-c:a", "libmp3lame", "-b:a", "128k", str(floor_out)]
+    ours = []
     for tool, lev in (("castline", False), ("castline +lev+dn", True)):
         stem = "castline-lev" if lev else "castline"
         code = CASTLINE.format(root=str(ROOT), src=str(src), out=str(work), lev=lev, stem=stem)
-        wall, mem, cpu, stdout = best([sys.executable, "-c", code], repeat)
+        ours.append((tool, stem, [sys.executable, "-c", code]))
+    runs: dict[str, list] = {"floor": [], **{tool: [] for tool, _, _ in ours}}
+    norm_row = None
+    for k in range(repeat):
+        runs["floor"].append(timed(floor_cmd))
+        for tool, _, cmd in ours:
+            runs[tool].append(timed(cmd))
+        if normalize and k == 0:
+            out = work / "ffmpeg-normalize.mp3"
+            env = {**os.environ, "FFMPEG_PATH": FF}
+            wall, mem, cpu, _ = timed(["ffmpeg-normalize", str(src), "-nt", "ebu", "-t", str(TARGET),
+                                       "-tp", str(CEILING), "-c:a", "libmp3lame", "-b:a", "128k", "-o", str(out),
+                                       "-f"], env=env)
+            norm_row = {"tool": "ffmpeg-normalize", "wall": wall, "mem": mem, "cpu": cpu, "out": out, "renders": 2}
+    wall, mem, cpu, _ = _least(runs["floor"])
+    rows = [{"tool": "floor", "wall": wall, "mem": mem, "cpu": cpu, "out": floor_out, "renders": None}]
+    if norm_row:
+        rows.append(norm_row)
+    for tool, stem, _ in ours:
+        wall, mem, cpu, stdout = _least(runs[tool])
         rows.append({"tool": tool, "wall": wall, "mem": mem, "cpu": cpu, "out": work / f"{stem}.mp3",
                      "renders": json.loads(stdout.strip().splitlines()[-1])["renders"]})
     for row in rows:

@@ -258,8 +258,8 @@ def _analyse_halves(path: Path, ffmpeg: str, *, channels: int, silence: tuple[fl
     the recording, each decoding its own half (a meter filter runs on one
     thread, so one process measures at one core's speed; the render, after
     it, keeps both cores busy anyway). This is worth it from about a minute
-    on: 0.43 s instead of 0.32 s on 5 minutes of WAV, 0.78 s instead of
-    0.55 s of MP3 on two cores.
+    on: 5 minutes of WAV are measured in 0.32 s instead of 0.43 s, of MP3
+    in 0.55 s instead of 0.78 s, on two cores.
 
     The meter's readings every 100 ms (``framelog``) are joined: the 400 ms
     blocks ending up to 300 ms after the cut from the first half (which
@@ -287,11 +287,9 @@ def _analyse_halves(path: Path, ffmpeg: str, *, channels: int, silence: tuple[fl
     first, second = run_together(commands, ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ,
                                  progress=[cut + overlap, max(duration - cut, 0.001)], on_progress=on_progress)
     texts = (first.log, second.log)
-    rows = [(t, m, st) for t, m, st in _frames(texts[0]) if t < cut + 0.35]  # blocks ending by cut + 0.3 s
-    rows_s = [st for t, _, st in _frames(texts[0]) if t < cut + 2.95]  # 3 s windows ending by cut + 2.9 s
-    later = list(_frames(texts[1]))
-    m_values = [m for _, m, _ in rows] + [m for _, m, _ in later]
-    s_values = rows_s + [st for _, _, st in later]
+    early, later = list(_frames(texts[0])), list(_frames(texts[1]))
+    m_values = [m for t, m, _ in early if t < cut + 0.35] + [m for _, m, _ in later]  # 400 ms blocks to cut + 0.3 s
+    s_values = [st for t, _, st in early if t < cut + 2.95] + [st for _, _, st in later]  # 3 s windows to cut + 2.9 s
     peaks = []
     for text in texts:
         try:
