@@ -278,12 +278,14 @@ def run_together(arg_lists: list[list[str]], *, ffmpeg: str, source: Path | None
     totals = progress or [0.0] * len(arg_lists)
     done = [0.0] * len(arg_lists)
     whole = max(sum(totals), 0.001)
+    one_at_a_time = threading.Lock()  # each child's progress is read on a thread of its own
 
     def share(k: int) -> Callable[[float], None]:
         def report(fraction: float) -> None:
-            done[k] = fraction * max(totals[k], 0.001)
-            if on_progress is not None:
-                on_progress(min(1.0, sum(done) / whole))
+            with one_at_a_time:
+                done[k] = fraction * max(totals[k], 0.001)
+                if on_progress is not None:
+                    on_progress(min(1.0, sum(done) / whole))
         return report
 
     readers = [ProgressReader(t, share(k)) if progress is not None else None for k, t in enumerate(totals)]
