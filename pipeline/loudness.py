@@ -233,20 +233,8 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
                         if float(m) > -100.0)  # digital silence is not noise
         floor = blocks[len(blocks) // 10] if blocks else float("nan")
     duration = proc.out_time
-    start, end = 0.0, duration
-    if silence is not None:
-        starts = [float(x) for x in re.findall(r"silence_start: (-?[\d.]+)", text)]
-        ends = [float(x) for x in re.findall(r"silence_end: (-?[\d.]+)", text)]
-        if starts and starts[0] <= 0.01 and ends:
-            start = ends[0]
-        if starts and (len(ends) < len(starts) or ends[-1] >= duration - 0.02):
-            end = starts[-1]
-    if duration < 0.05:
-        raise AudioError("has no audio ffmpeg can decode (the file may be cut off or damaged)", path=path,
-                         fix=_FIX_READ)
-    if raw.integrated <= SILENT_LUFS + 0.1 or math.isinf(raw.true_peak) or end <= start:
-        raise AudioError("is silent throughout (nothing above the loudness gate)", path=path,
-                         fix="check the recording: the microphone may have been muted")
+    start, end = _speech(_silences(text, 0.0, duration) if silence is not None else [], duration)
+    _refuse_empty(path, duration, raw, start, end)
     return Analysis(loudness=loud, duration=duration, start=start, end=end, source=raw if shape else None,
                     noise=floor, dual_mono=dual_mono and peak_level(text, "astats@side") == float("-inf"))
 
@@ -303,25 +291,10 @@ def _analyse_halves(path: Path, ffmpeg: str, *, channels: int, silence: tuple[fl
         blocks = sorted(m for m in m_values if m > -100.0)  # digital silence is not noise
         floor = blocks[len(blocks) // 10] if blocks else float("nan")
     total = max(first.out_time, cut + second.out_time if second.out_time > 0 else 0.0)
-    start, end = 0.0, total
-    if silence is not None:
-        quiet = _silences(texts[0], 0.0, first.out_time) + _silences(texts[1], cut, cut + second.out_time)
-        joined: list[list[float]] = []
-        for a, b in sorted(quiet):
-            if joined and a <= joined[-1][1] + 0.01:
-                joined[-1][1] = max(joined[-1][1], b)
-            else:
-                joined.append([a, b])
-        if joined and joined[0][0] <= 0.01 and joined[0][1] < total - 0.02:
-            start = joined[0][1]
-        if joined and joined[-1][1] >= total - 0.02:
-            end = joined[-1][0]
-    if total < 0.05:
-        raise AudioError("has no audio ffmpeg can decode (the file may be cut off or damaged)", path=path,
-                         fix=_FIX_READ)
-    if raw.integrated <= SILENT_LUFS + 0.1 or math.isinf(raw.true_peak) or end <= start:
-        raise AudioError("is silent throughout (nothing above the loudness gate)", path=path,
-                         fix="check the recording: the microphone may have been muted")
+    quiet = (_silences(texts[0], 0.0, first.out_time) + _silences(texts[1], cut, cut + second.out_time)
+             if silence is not None else [])
+    start, end = _speech(quiet, total)
+    _refuse_empty(path, total, raw, start, end)
     mono = dual_mono and all(peak_level(text, "astats@side") == float("-inf") for text in texts)
     return Analysis(loudness=raw, duration=total, start=start, end=end, noise=floor, dual_mono=mono)
 
@@ -361,6 +334,33 @@ def _range(windows: list[float]) -> float:
     low = heard[min(len(heard) - 1, max(0, round(0.10 * len(heard)) - 1))]
     high = heard[min(len(heard) - 1, max(0, round(0.95 * len(heard)) - 1))]
     return high - low
+
+
+def _speech(quiet: list[tuple[float, float]], total: float) -> tuple[float, float]:
+    """Where the sound starts and ends, given the silences found (in any
+    order, overlapping where two parts saw the same one): after a silence
+    from the very start, and before one that runs to the end."""
+    joined: list[list[float]] = []
+    for a, b in sorted(quiet):
+        if joined and a <= joined[-1][1] + 0.01:
+            joined[-1][1] = max(joined[-1][1], b)
+        else:
+            joined.append([a, b])
+    start, end = 0.0, total
+    if joined and joined[0][0] <= 0.01 and joined[0][1] < total - 0.02:
+        start = joined[0][1]
+    if joined and joined[-1][1] >= total - 0.02:
+        end = joined[-1][0]
+    return start, end
+
+
+def _refuse_empty(path: Path, duration: float, raw: Loudness, start: float, end: float) -> None:
+    if duration < 0.05:
+        raise AudioError("has no audio ffmpeg can decode (the file may be cut off or damaged)", path=path,
+                         fix=_FIX_READ)
+    if raw.integrated <= SILENT_LUFS + 0.1 or math.isinf(raw.true_peak) or end <= start:
+        raise AudioError("is silent throughout (nothing above the loudness gate)", path=path,
+                         fix="check the recording: the microphone may have been muted")
 
 
 def _silences(text: str, offset: float, end: float) -> list[tuple[float, float]]:
