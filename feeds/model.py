@@ -230,14 +230,19 @@ LiveStatus = Literal["pending", "live", "ended"]
 
 def live_status(start: datetime, end: datetime | None, now: datetime) -> LiveStatus:
     """The ``podcast:liveItem`` status at ``now`` (passed in: the feed never
-    reads the clock): pending before ``start``, live until ``end``, then
-    ended. Without an end a stream counts as live for 24 hours (apps poll
-    the feed and need it to end some time)."""
+    reads the clock): pending before ``start``, live until ``live_end``,
+    then ended."""
     if now < start:
         return "pending"
-    if now < (end or start + timedelta(hours=24)):
+    if now < live_end(start, end):
         return "live"
     return "ended"
+
+
+def live_end(start: datetime, end: datetime | None) -> datetime:
+    """When a live item ends: at ``end``, or without one 24 hours after its
+    start (apps poll the feed and need it to end some time)."""
+    return end or start + timedelta(hours=24)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -154,11 +154,12 @@ def _until(episodes: tuple[Episode, ...], live: tuple[LiveEvent, ...], now: date
     """The first moment after ``now`` at which the clock alone changes what
     a publish writes: a scheduled episode comes due, a live item starts or
     ends (see ``feeds.live_status``)."""
+    from feeds.model import live_end
+
     moments = [ep.date for ep in episodes if not ep.draft and ep.date > now]
     for event in live:
         if not event.draft:
-            stream = event.live
-            moments += [stream.start, stream.end or stream.start + timedelta(hours=24)]
+            moments += [event.live.start, live_end(event.live.start, event.live.end)]
     return min((m for m in moments if m > now), default=None)
 
 

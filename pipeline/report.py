@@ -34,7 +34,6 @@ class EpisodeState(str, Enum):
         return self.value
 
 
-
 @dataclass(frozen=True)
 class EpisodeStatus:
     """One row of ``castline status`` and of a publish report."""
