@@ -25,6 +25,8 @@ from tests.test_publish import decoded_seconds
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0"}
 GOLDEN = Path(__file__).parent / "golden" / "sample_show_feed.xml"
+GOLDEN_PAGES = Path(__file__).parent / "golden" / "sample_show_pages"
+TEXT_TREE = (".html", ".json", ".vtt", ".srt", ".css", ".js", ".txt")  # every text object but the feed and the state
 EP1 = "episodes/001-lets-take-this-offline.html"
 
 
@@ -85,6 +87,29 @@ def test_feed_matches_golden_file(show: Path) -> None:
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_bytes(produced)
     assert produced.decode() == GOLDEN.read_text()
+
+
+def _text_tree(public: Path) -> dict[str, bytes]:
+    return {p.relative_to(public).as_posix(): p.read_bytes() for p in sorted(public.rglob("*"))
+            if p.is_file() and p.suffix in TEXT_TREE and ".castline" not in p.parts}
+
+
+def test_pages_match_golden_files(show: Path) -> None:
+    """Every page and text sidecar of the sample show is pinned, byte for
+    byte, beside the golden feed (Pelican's tests/output). After an intended
+    change, refresh both with
+    ``CASTLINE_UPDATE_GOLDEN=1 python3 -m pytest tests/test_sample_show.py -k golden``
+    and review the diff."""
+    produced = _text_tree(show / "public")
+    if os.environ.get("CASTLINE_UPDATE_GOLDEN") == "1":
+        shutil.rmtree(GOLDEN_PAGES, ignore_errors=True)
+        for key, data in produced.items():
+            (GOLDEN_PAGES / key).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN_PAGES / key).write_bytes(data)
+    golden = _text_tree(GOLDEN_PAGES)
+    assert sorted(produced) == sorted(golden)
+    for key, data in produced.items():
+        assert data.decode() == golden[key].decode(), key
 
 
 def test_feed_has_apple_and_podcasting20_essentials(feed) -> None:
