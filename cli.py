@@ -46,7 +46,7 @@ WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="The show folder (
 
 
 def _settings(workspace: Path):
-    from pipeline.config import load_settings
+    from pipeline.config.settings import load_settings
 
     return load_settings(workspace)
 
@@ -167,7 +167,7 @@ def init(
 
     Example: castline init ~/shows/my-show
     """
-    from pipeline.scaffold import init as run_init, next_steps
+    from pipeline.scaffold.make import init as run_init, next_steps
 
     created = run_init(directory)
     _line(out, f"Created a new show in {directory}:")
@@ -188,7 +188,7 @@ def new(
     Example: castline new "Why Meeting in Person Matters"
     """
     settings = _settings(workspace)
-    from pipeline.scaffold import new_episode
+    from pipeline.scaffold.make import new_episode
 
     made = new_episode(settings, title)
     _line(out, f"Wrote {made.notes_path.relative_to(settings.root)} (episode {made.number})")
@@ -209,7 +209,7 @@ def check(
     Example: castline check
     """
     settings = _settings(workspace)
-    from pipeline.check import check as run_check
+    from pipeline.publish.check import check as run_check
 
     report = run_check(settings, check_store=not no_store)
     for w in report.warnings:
@@ -242,7 +242,7 @@ def publish(
     Example: castline publish --dry-run
     """
     settings = _settings(workspace)
-    from pipeline.publish import PublishOptions, publish as run_publish
+    from pipeline.publish.recipe import PublishOptions, publish as run_publish
 
     options = PublishOptions(only=tuple(slugs or ()), remove=tuple(remove or ()), dry_run=dry_run, prune=prune,
                              skip_broken=skip_broken, retag_all=retag_all, remaster_all=remaster_all,
@@ -250,7 +250,7 @@ def publish(
     with _progress(not as_json) as bars:
         report = run_publish(settings, options=options, progress=bars)
     if as_json:
-        from pipeline.report import to_json
+        from pipeline.publish.report import to_json
 
         _print_json(to_json(report))
     else:
@@ -314,8 +314,8 @@ def unlock(workspace: Path = WORKSPACE) -> None:
     Example: castline unlock
     """
     settings = _settings(workspace)
-    from pipeline.lease import unlock as run_unlock
-    from pipeline.storage import open_store
+    from pipeline.store.lease import unlock as run_unlock
+    from pipeline.store.protocol import open_store
 
     removed = run_unlock(open_store(settings.storage, settings.root))
     if removed is False:
@@ -343,12 +343,12 @@ def status(
     Example: castline status --json
     """
     settings = _settings(workspace)
-    from pipeline.publish import status as run_status
+    from pipeline.publish.recipe import status as run_status
 
     report = run_status(settings)
     rows = report.episodes
     if as_json:
-        from pipeline.report import row_json
+        from pipeline.publish.report import row_json
 
         _print_json([row_json(r) for r in rows])
         return
@@ -388,7 +388,7 @@ def serve(
 
     Example: castline serve --port 8000
     """
-    from pipeline.serve import make_server, preview_root
+    from pipeline.store.serve import make_server, preview_root
 
     root = folder.resolve() if folder else preview_root(_settings(workspace))
     server = make_server(root, host=host, port=port)
@@ -414,7 +414,7 @@ def import_show(
 
     Example: castline import https://feeds.example.com/my-show.xml --workspace ~/shows/my-show
     """
-    from pipeline.importer import import_show as run_import
+    from pipeline.importer.recipe import import_show as run_import
 
     with _progress(True) as bars:
         report = run_import(source, workspace, base_url=base_url, owner_email=owner_email, progress=bars)

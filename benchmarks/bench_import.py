@@ -10,7 +10,7 @@ recordings: one real MP3 (a few seconds of synthesized tone) padded to
   each connection is held to ``--mbps`` Mbit/s, the way a podcast host's
   CDN serves one connection to a home line.
 
-Each run imports into a fresh folder with ``pipeline.importer.import_show``
+Each run imports into a fresh folder with ``pipeline.importer.recipe.import_show``
 (the code behind the command), ``--workers`` 1 against the default 4 (and
 8). Ratio = time with 1 worker / time with N (above 1: parallel is faster).
 
@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.importer import import_show  # noqa: E402
+from pipeline.importer.recipe import import_show  # noqa: E402
 from tests._showfiles import picture, tone  # noqa: E402
 
 PAGE = 100

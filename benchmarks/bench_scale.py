@@ -58,7 +58,7 @@ def _child(out: str, args: list[str]) -> None:
 def base_pcm(seconds: float) -> bytes:
     """Speech-like test audio from ffmpeg (pink noise under a 4 Hz tremolo),
     as 16-bit mono PCM: decoded once, varied per episode in Python."""
-    from pipeline.ffmpeg import find_ffmpeg
+    from pipeline.tools.ffmpeg import find_ffmpeg
 
     proc = subprocess.run([find_ffmpeg(), "-v", "error", "-f", "lavfi", "-i",
                            f"anoisesrc=color=pink:amplitude=0.3:duration={seconds}:sample_rate={RATE}",
@@ -124,7 +124,7 @@ def measure(root: Path, n: int, pcm: bytes) -> dict[str, dict]:
     out["no-op publish, full path (receipt deleted)"] = run(show, "publish", "--json")
     template = show / "templates" / "episode.html"
     template.parent.mkdir(exist_ok=True)
-    template.write_text((REPO / "pipeline" / "templates" / "episode.html").read_text() + "\n{# edited #}\n")
+    template.write_text((REPO / "pipeline" / "site" / "templates" / "episode.html").read_text() + "\n{# edited #}\n")
     out["template changed (full re-render)"] = run(show, "publish", "--json")
     out["show renamed"] = _renamed(show)
     return out

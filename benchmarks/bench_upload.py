@@ -35,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.s3store import S3Store  # noqa: E402
-from pipeline.storage import make_upload  # noqa: E402
+from pipeline.store.s3 import S3Store  # noqa: E402
+from pipeline.store.protocol import make_upload  # noqa: E402
 from tests._s3server import start_seaweedfs  # noqa: E402
 
 
@@ -113,9 +113,9 @@ def plain_runs(server, uploads) -> dict:
 def show_runs(server, show: Path, repeat: int) -> list[tuple[str, float, float, int, int]]:
     """``castline publish`` of a whole show to S3 vs the plain loop of the
     same published files; each run gets a fresh bucket."""
-    from pipeline.config import load_settings
-    from pipeline.publish import publish
-    from pipeline.storage import open_store
+    from pipeline.config.settings import load_settings
+    from pipeline.publish.recipe import publish
+    from pipeline.store.protocol import open_store
 
     config = show / "config.toml"
     original = config.read_text()
@@ -144,8 +144,8 @@ def show_runs(server, show: Path, repeat: int) -> list[tuple[str, float, float, 
 
 def main_show(args) -> None:
     from benchmarks.bench_scale import base_pcm, make_show
-    from pipeline.config import load_settings
-    from pipeline.publish import publish
+    from pipeline.config.settings import load_settings
+    from pipeline.publish.recipe import publish
 
     with tempfile.TemporaryDirectory(prefix="castline-bench-") as tmp:
         show = make_show(Path(tmp), args.episodes, base_pcm(args.seconds))

@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from pipeline.serve import make_server
+from pipeline.store.serve import make_server
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -61,7 +61,7 @@ def chromium_context(profile: Path, *, width: int = 1280, height: int = 900) -> 
 
 @contextmanager
 def preview_server(root: Path) -> Iterator[str]:
-    """Serve ``root`` with pipeline.serve on 127.0.0.1; yield its base URL."""
+    """Serve ``root`` with pipeline.store.serve on 127.0.0.1; yield its base URL."""
     server = make_server(root)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -17,9 +17,9 @@ from PIL import Image
 
 from pipeline.model import (AudioSettings, Category, Chapter, Episode, Link, Person, Settings, Show,
                             StorageSettings)
-from pipeline.notes import render_markdown
-from pipeline.pages import PageEpisode, render_site
-from pipeline.transcript import read_transcript
+from pipeline.ingest.notes import render_markdown
+from pipeline.site.pages import PageEpisode, render_site
+from pipeline.ingest.transcript import read_transcript
 
 BASE_URL = "https://podcast.example.com/smarts/"
 FEED_URL = BASE_URL + "feed.xml"

@@ -24,8 +24,8 @@ def copy_sample(dest: Path) -> Path:
 
 def publish_once(dest: Path) -> Path:
     """The sample show in ``dest``, published to its public/ folder."""
-    from pipeline.config import load_settings
-    from pipeline.publish import publish
+    from pipeline.config.settings import load_settings
+    from pipeline.publish.recipe import publish
 
     copy_sample(dest)
     report = publish(load_settings(dest))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from pipeline.ffmpeg import find_ffmpeg, run
+from pipeline.tools.ffmpeg import find_ffmpeg, run
 
 
 def tone(path: Path, seconds: float = 1.0) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from pipeline.art import ArtInfo, art_set, check_art, prepare_art, tag_cover
+from pipeline.tools.images import ArtInfo, art_set, check_art, prepare_art, tag_cover
 from pipeline.errors import ArtError
 
 

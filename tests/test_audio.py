@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import audio
+from pipeline.audio.master import master as audio
 from pipeline.errors import AudioError
-from pipeline.ffmpeg import find_ffmpeg
+from pipeline.tools.ffmpeg import find_ffmpeg
 from pipeline.model import AudioSettings
 from tests._meter import decode, integrated, true_peak
 from tests._speechlike import _at_lufs, speechlike, vowel, write_pcm, write_speechlike
@@ -315,7 +315,7 @@ def test_a_dual_mono_recording_is_processed_once_and_heard_in_both_channels(tmp_
 def test_a_summary_read_from_interleaved_filter_logs():
     """Two filter graphs (two threads) finish at once: ebur128's peak and its
     closing newline come after astats' line (a log caught from a real run)."""
-    from pipeline.loudness import parse_summary, section
+    from pipeline.audio.loudness import parse_summary, section
 
     log = ("[ebur128@source @ 0x7f78500026c0] Summary:\n\n  Integrated loudness:\n    I:         -22.0 LUFS\n"
            "    Threshold: -32.2 LUFS\n\n  Loudness range:\n    LRA:         1.2 LU\n    Threshold: -42.3 LUFS\n"
@@ -366,7 +366,7 @@ def test_a_long_recording_measured_in_halves_reads_as_in_one_pass(long_sources, 
     loudness, range, peak, where the speech starts and ends (silences that
     reach past the cut from either side, or that the cut runs through), the
     noise floor, and whether the channels are one mono signal."""
-    from pipeline import loudness
+    from pipeline.audio.master import loudness
 
     src = long_sources[case]
     info = loudness.probe(src, FF)
@@ -394,7 +394,7 @@ def test_a_long_recording_is_mastered_on_target_from_halves(long_sources, tmp_pa
     """The whole chain with the measuring pass in halves: trimmed as with
     one pass (8.5 s of silence before the speech, past the cut), on target,
     rendered once."""
-    from pipeline import loudness
+    from pipeline.audio.master import loudness
 
     one = audio.master(long_sources["lead"], tmp_path / "one", AudioSettings(), stem="one")
     monkeypatch.setattr(loudness, "HALVES_FROM_S", 10.0)
@@ -415,8 +415,8 @@ def test_a_long_recording_is_mastered_on_target_from_halves(long_sources, tmp_pa
 def test_a_wav_header_is_read_as_ffmpeg_reads_it(tmp_path, monkeypatch, args):
     """A plain PCM WAV is probed from its header without starting ffmpeg;
     what that says is what ffmpeg says. Any other WAV goes to ffmpeg."""
-    from pipeline import loudness
-    from pipeline.ffmpeg import run
+    from pipeline.audio.master import loudness
+    from pipeline.tools.ffmpeg import run
 
     wav = tmp_path / "x.wav"
     run(["-y", "-f", "lavfi", "-i", "sine=d=3.3", "-ac", "2", *args, str(wav)], ffmpeg=FF)
@@ -431,7 +431,7 @@ def test_a_wav_header_is_read_as_ffmpeg_reads_it(tmp_path, monkeypatch, args):
 
 
 def test_a_wav_header_that_claims_more_than_the_file_holds_goes_to_ffmpeg(tmp_path):
-    from pipeline import loudness
+    from pipeline.audio.master import loudness
 
     wav = write_pcm(tmp_path / "cut.wav", FF, vowel(2.0)[:, None], 44100)
     data = wav.read_bytes()

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from pipeline.ffmpeg import find_ffmpeg, run
+from pipeline.tools.ffmpeg import find_ffmpeg, run
 from tests._browser import chromium_context, preview_server
 from tests._pages_sample import build_site
 

@@ -6,10 +6,10 @@ import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from pipeline.check import CheckReport, check
-from pipeline.config import load_settings
+from pipeline.publish.check import CheckReport, check
+from pipeline.config.settings import load_settings
 from pipeline.errors import ArtError, AudioError, FeedError, NotesError, StoreError
-from pipeline.scaffold import init, new_episode
+from pipeline.scaffold.make import init, new_episode
 from tests._showfiles import picture, tone
 
 EP1 = "001-lets-take-this-offline"
@@ -39,7 +39,7 @@ def test_sample_show_checks_clean_and_writes_nothing(sample_show: Path) -> None:
 def test_a_second_check_probes_nothing(sample_show: Path, monkeypatch) -> None:
     """Probe results are cached by path, size and mtime: an unchanged show
     is checked without starting ffmpeg; a changed recording is probed again."""
-    from pipeline import loudness
+    from pipeline.audio.master import loudness
 
     settings = load_settings(sample_show)
     assert check(settings, now=NOW, check_store=False).ok
@@ -68,7 +68,7 @@ PLACEHOLDERS_LEFT = [
 
 def make_it_mine(show: Path) -> None:
     """What the host does after init: a description, a name, the URL, real art."""
-    from pipeline.scaffold import PLACEHOLDER_BASE_URL, PLACEHOLDER_DESCRIPTION
+    from pipeline.scaffold.make import PLACEHOLDER_BASE_URL, PLACEHOLDER_DESCRIPTION
 
     config = show / "config.toml"
     config.write_text(config.read_text().replace(PLACEHOLDER_DESCRIPTION, "A show about side projects.")

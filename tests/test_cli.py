@@ -133,12 +133,12 @@ def _wrap(monkeypatch, target: str, n: int) -> None:
 
 
 @pytest.mark.parametrize("target,n,feed_kept", [
-    ("pipeline.episodes:master_cached", 1, True),  # while mastering (on a worker thread)
-    ("pipeline.localstore:LocalStore.put", 1, True),  # before any media is written
-    ("pipeline.localstore:LocalStore._atomic_write", 3, True),  # between two media files (the lease is write 1)
-    ("pipeline.localstore:LocalStore.put", 2, True),  # media in, pages not yet
-    ("pipeline.localstore:LocalStore.put", 3, True),  # pages in, feed not yet
-    ("pipeline.localstore:LocalStore.write_state", 3, False),  # feed in, state not yet (the lease, its renewal)
+    ("pipeline.build.episode:master_cached", 1, True),  # while mastering (on a worker thread)
+    ("pipeline.store.local:LocalStore.put", 1, True),  # before any media is written
+    ("pipeline.store.local:LocalStore._atomic_write", 3, True),  # between two media files (the lease is write 1)
+    ("pipeline.store.local:LocalStore.put", 2, True),  # media in, pages not yet
+    ("pipeline.store.local:LocalStore.put", 3, True),  # pages in, feed not yet
+    ("pipeline.store.local:LocalStore.write_state", 3, False),  # feed in, state not yet (the lease, its renewal)
 ], ids=["master", "before-media", "mid-media", "before-pages", "before-feed", "before-state"])
 def test_ctrl_c_leaves_the_show_and_the_next_run_finishes(show: Path, run_cli, monkeypatch, target: str, n: int,
                                                           feed_kept: bool) -> None:
@@ -209,10 +209,10 @@ def test_second_publish_in_another_thread_stops_while_the_first_uploads(show: Pa
     """Thread A holds the lock inside its upload; thread B, building the same
     change meanwhile (same cache, same tags), must stop with the lock message
     and touch nothing; then A finishes and the state holds every GUID."""
-    from pipeline import localstore
-    from pipeline.config import load_settings
+    from pipeline.store import local as localstore
+    from pipeline.config.settings import load_settings
     from pipeline.errors import StateError
-    from pipeline.publish import publish
+    from pipeline.publish.recipe import publish
 
     retitle_002(show)
     add_episode(show, "003-tone", 3)
@@ -296,9 +296,9 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(run_cli) ->
 
 
 def test_ctrl_c_is_one_line_and_exit_130(show: Path, run_cli, monkeypatch) -> None:
-    import pipeline.ingest
+    import pipeline.ingest.folder as ingest
 
-    monkeypatch.setattr(pipeline.ingest, "read_notes", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(pipeline.ingest.folder, "read_notes", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     result = run_cli("check", "--no-store", "--workspace", str(show))
     assert result.code == 130
     assert result.stderr.splitlines() == [INTERRUPTED]
@@ -382,9 +382,9 @@ def test_castline_never_imports_click() -> None:
 
 
 def test_a_bug_is_an_internal_error_line_exit_2(run_cli, monkeypatch, tmp_path: Path) -> None:
-    import pipeline.scaffold
+    import pipeline.scaffold.make as scaffold
 
-    monkeypatch.setattr(pipeline.scaffold, "init", lambda directory: 1 / 0)
+    monkeypatch.setattr(pipeline.scaffold.make, "init", lambda directory: 1 / 0)
     result = run_cli("init", str(tmp_path / "x"))
     assert result.code == 2
     assert result.stderr.splitlines() == ["internal error: ZeroDivisionError: division by zero (set CASTLINE_DEBUG=1 "

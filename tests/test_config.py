@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_settings
+from pipeline.config.settings import load_settings
 from pipeline.errors import CastlineError, ConfigError, Problems
 
 
@@ -174,8 +174,8 @@ def test_shared_rules_have_one_definition() -> None:
     """The language pattern and the mediums come from feeds, the encodings
     from the encoder: config validates with them, nothing keeps its own copy."""
     import feeds.apple
-    import pipeline.config as config
-    from pipeline.encode import FORMATS
+    import pipeline.config.settings as config
+    from pipeline.audio.encode import FORMATS
 
     assert config.LANGUAGE is feeds.apple.LANGUAGE and config.MEDIUMS is feeds.apple.MEDIUMS
     assert set(config.ENCODINGS) == set(FORMATS) - {"wav"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import ffmpeg
+from pipeline.tools import ffmpeg
 from pipeline.errors import AudioError
 
 REPO = Path(__file__).resolve().parent.parent

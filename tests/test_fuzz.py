@@ -35,9 +35,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.config import load_settings
+from pipeline.config.settings import load_settings
 from pipeline.errors import CastlineError
-from pipeline.ingest import FIELDS, ingest
+from pipeline.ingest.folder import FIELDS, ingest
 from tests.conftest import REPO, SHOW_PARTS
 
 NOTES = "show_notes/001-lets-take-this-offline.md"
@@ -382,7 +382,7 @@ def transcript(draw) -> tuple[str, bytes]:
 def test_any_transcript_reads_or_is_one_line_and_writes_back_the_same(show: Path, case: tuple[str, bytes]) -> None:
     """A transcript either reads, and what castline publishes from it reads
     back as the same cues, or is one line naming the file."""
-    from pipeline.transcript import read_transcript, transcript_bytes
+    from pipeline.ingest.transcript import read_transcript, transcript_bytes
 
     fmt, content = case
     path = show / "episodes" / f"fuzz.{fmt}"

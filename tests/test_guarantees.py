@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.config import load_settings
-from pipeline.storage import open_store
-from pipeline.tags import read_tags
+from pipeline.config.settings import load_settings
+from pipeline.store.protocol import open_store
+from pipeline.tags.write import read_tags
 from tests._s3server import s3_env, s3_server  # noqa: F401  (fixtures)
 from tests._showfiles import tone
 from tests.conftest import REPO
@@ -180,14 +180,14 @@ def test_kill_9_mid_media_write_on_the_local_store_then_an_ordinary_publish_fini
 def test_kill_9_between_the_feed_and_the_state_on_the_local_store(published_copy: Path) -> None:
     show = published_copy
     _changes(show)
-    _killed_at(show, "pipeline.localstore:LocalStore.write_state", 1, match="state.json")
+    _killed_at(show, "pipeline.store.local:LocalStore.write_state", 1, match="state.json")
     _finishes(show, None)
 
 
 @pytest.mark.s3
 @pytest.mark.parametrize("target,n,match", [
     ("s3transfer.upload:UploadSubmissionTask._submit", 1, ""),  # the first media upload starts
-    ("pipeline.s3store:S3Store.write_state", 1, "state.json"),  # the feed is in, the state not yet
+    ("pipeline.store.s3:S3Store.write_state", 1, "state.json"),  # the feed is in, the state not yet
 ], ids=["first-media", "feed-before-state"])
 def test_kill_9_on_s3_then_an_ordinary_publish_finishes(request, published_copy: Path, target: str, n: int,
                                                         match: str) -> None:
@@ -346,7 +346,7 @@ def test_tags_follow_the_notes_after_partial_and_full_publishes(show: Path, tmp_
 
 @pytest.mark.s3
 def test_a_no_op_publish_on_s3_makes_a_few_requests_and_no_write(request, published_copy: Path) -> None:
-    from pipeline.publish import publish
+    from pipeline.publish.recipe import publish
 
     show = _on_s3(request, published_copy)
     store = store_of(show)

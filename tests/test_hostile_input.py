@@ -210,7 +210,7 @@ def test_a_file_linked_from_outside_the_show_is_not_published(show: Path, run_cl
 def test_chromium_reads_every_word_of_a_published_cue(tmp_path: Path) -> None:
     """Chromium's own WebVTT parser reads the published cues whole: an
     unescaped ``<`` or ``&`` would make it drop words."""
-    from pipeline.transcript import read_transcript, transcript_bytes
+    from pipeline.ingest.transcript import read_transcript, transcript_bytes
     from tests._browser import chromium_context, preview_server
 
     site = tmp_path / "site"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_settings
-from pipeline.ingest import ingest
+from pipeline.config.settings import load_settings
+from pipeline.ingest.folder import ingest
 from tests._showfiles import picture, tone
 
 ITUNES = 'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"'
@@ -300,7 +300,7 @@ def test_feed_quirks_are_read_like_apps_read_them(site, tmp_path, mp3, run_cli):
 
 
 def test_a_paged_show_of_150_episodes_is_imported_whole_and_only_once(site, tmp_path, mp3):
-    from pipeline.importer import import_show
+    from pipeline.importer.recipe import import_show
 
     pages = [range(150, 100, -1), range(100, 50, -1), range(50, 0, -1)]
     for i, numbers in enumerate(pages):
@@ -368,7 +368,7 @@ def test_a_bad_source_is_one_line(site, tmp_path, run_cli, case, expected):
 
 
 def test_a_feed_of_10000_items_is_read_in_one_go(site):
-    from pipeline.importer import read_source
+    from pipeline.importer.recipe import read_source
 
     body = "".join(item(n, f"/media/{n}.mp3") for n in range(10_000, 0, -1))
     site.routes["/feed.xml"] = rss(body.replace('length="0"', 'length="50000000"'))
@@ -380,7 +380,7 @@ def test_a_feed_of_10000_items_is_read_in_one_go(site):
 
 
 def test_a_locked_feed_imports_for_its_owner(site, tmp_path, mp3):
-    from pipeline.importer import import_show
+    from pipeline.importer.recipe import import_show
 
     site.routes.update({"/a.mp3": mp3, "/feed.xml": rss(item(1, "/a.mp3"),
                                                         '<podcast:locked owner="Ann@Example.com">yes</podcast:locked>')})
@@ -389,7 +389,7 @@ def test_a_locked_feed_imports_for_its_owner(site, tmp_path, mp3):
 
 
 def test_a_download_resumes_and_a_short_one_is_refused(site, tmp_path, mp3):
-    from pipeline import fetch
+    from pipeline.tools import http as fetch
     from pipeline.errors import ImportSourceError
 
     site.routes.update({"/a.mp3": mp3, "/short.mp3": ("short", mp3[:100])})
@@ -411,7 +411,7 @@ def test_a_download_resumes_and_a_short_one_is_refused(site, tmp_path, mp3):
 
 
 def test_rfc822_dates_in_the_forms_seen_in_the_wild():
-    from pipeline.sourcefeed import parse_date
+    from pipeline.importer.sourcefeed import parse_date
 
     want = datetime(2021, 1, 5, 10, tzinfo=timezone.utc)
     for text in ("Tue, 05 Jan 2021 10:00:00 +0000", "Tuesday, 05 January 2021 10:00:00 GMT",
@@ -426,7 +426,7 @@ def test_rfc822_dates_in_the_forms_seen_in_the_wild():
 def test_master_false_publishes_the_recording_as_it_is(tmp_path):
     from pipeline.errors import AudioError
     from pipeline.model import AudioSettings
-    from pipeline.passthrough import passthrough
+    from pipeline.audio.passthrough import passthrough
 
     for ext, mime in ((".mp3", "audio/mpeg"), (".m4a", "audio/x-m4a")):
         source = tone(tmp_path / f"a{ext}", 1.0)
@@ -438,7 +438,7 @@ def test_master_false_publishes_the_recording_as_it_is(tmp_path):
 
 
 def test_html_entities_a_bare_ampersand_and_a_saved_feed_file(site, tmp_path, mp3):
-    from pipeline.importer import import_show
+    from pipeline.importer.recipe import import_show
 
     site.routes["/media/1.mp3"] = mp3
     feed = rss(item(1, "media/1.mp3").replace("Episode 1", "Tom &amp; Jerry &mdash; Q&A&nbsp;time"),

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_settings
-from pipeline.ingest import ingest
+from pipeline.config.settings import load_settings
+from pipeline.ingest.folder import ingest
 
 NOTES = "show_notes/001-lets-take-this-offline.md"
 

@@ -14,8 +14,8 @@ import time
 import pytest
 
 from pipeline.errors import StateError, StoreError
-from pipeline.lease import LEASE_KEY, Lease, LeaseRecord, unlock
-from pipeline.localstore import LocalStore
+from pipeline.store.lease import LEASE_KEY, Lease, LeaseRecord, unlock
+from pipeline.store.local import LocalStore
 from tests._s3server import s3_env, s3_server  # noqa: F401  (fixtures)
 
 
@@ -23,7 +23,7 @@ from tests._s3server import s3_env, s3_server  # noqa: F401  (fixtures)
 def store(request, tmp_path):
     if request.param == "local":
         return LocalStore(tmp_path / "public")
-    from pipeline.s3store import S3Store
+    from pipeline.store.s3 import S3Store
 
     server = request.getfixturevalue("s3_env")
     return S3Store(server.new_bucket(), "show", endpoint_url=server.endpoint)

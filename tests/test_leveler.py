@@ -15,8 +15,8 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from pipeline import audio
-from pipeline.ffmpeg import find_ffmpeg
+from pipeline.audio.master import master as audio
+from pipeline.tools.ffmpeg import find_ffmpeg
 from pipeline.model import AudioSettings, Episode
 from tests._meter import decode, integrated, true_peak
 from tests._speechlike import _at_lufs, interview, music_bed, speechlike, write_pcm
@@ -122,8 +122,8 @@ def test_an_episode_overrides_the_show():
 def test_config_and_front_matter_reach_the_master_settings(sample_show):
     """``[audio] leveler``/``denoise`` in config.toml, ``leveler:``/``denoise:``
     in a notes file's front matter; the episode's word wins."""
-    from pipeline.config import load_settings
-    from pipeline.ingest import ingest
+    from pipeline.config.settings import load_settings
+    from pipeline.ingest.folder import ingest
 
     config = sample_show / "config.toml"
     config.write_text(config.read_text().replace("[audio]\n", "[audio]\nleveler = true\ndenoise = true\n", 1))

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from pipeline.model import AudioSettings, Category, NotifySettings, Settings, Show, StorageSettings
-from pipeline.notify import TOKEN_ENV, Notification, due_notifications, send, user_agent
+from pipeline.publish.notify import TOKEN_ENV, Notification, due_notifications, send, user_agent
 
 TOKEN = "podping-secret-token-123"
 FEED = "https://podcast.example.com/feed.xml"

@@ -12,9 +12,9 @@ import lxml.html
 import pytest
 
 from pipeline.errors import ConfigError, NotesError
-from pipeline.notes import plain_text, render_markdown
-from pipeline.pages import render_site
-from pipeline.transcript import Cue, read_transcript
+from pipeline.ingest.notes import plain_text, render_markdown
+from pipeline.site.pages import render_site
+from pipeline.ingest.transcript import Cue, read_transcript
 from tests._pages_sample import BASE_URL, FEED_URL, SHOW_IMAGE_URL, build_site, sample_episodes, sample_settings
 
 EP1 = "episodes/001-lets-take-this-offline.html"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pipeline.config import load_settings
+from pipeline.config.settings import load_settings
 from pipeline.errors import CastlineError
-from pipeline.ingest import ingest
+from pipeline.ingest.folder import ingest
 from pipeline.model import Encoding, MasteredAudio
-from pipeline.notify import due_notifications
-from pipeline.render import ART_SET_DIR, FEED_KEY, Built, archive_key, iter_all, live_statuses, notes_html
+from pipeline.publish.notify import due_notifications
+from pipeline.site.render import ART_SET_DIR, FEED_KEY, Built, archive_key, iter_all, live_statuses, notes_html
 from tests._showfiles import tone
 
 NS = {"podcast": "https://podcastindex.org/namespace/1.0", "atom": "http://www.w3.org/2005/Atom",

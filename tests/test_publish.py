@@ -14,9 +14,9 @@ import podcastparser
 import pytest
 from lxml import etree
 
-from pipeline.config import load_settings
-from pipeline.ffmpeg import find_ffmpeg
-from pipeline.publish import publish
+from pipeline.config.settings import load_settings
+from pipeline.tools.ffmpeg import find_ffmpeg
+from pipeline.publish.recipe import publish
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0"}
 SLUGS = ["001-lets-take-this-offline", "002-mailbag-better-offsites"]

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.publish as publish_module
-from pipeline.config import load_settings
-from pipeline.leftovers import CACHE_DIR, temp_prefix
-from pipeline.publish import PublishOptions, publish
+import pipeline.publish.recipe as publish_module
+from pipeline.config.settings import load_settings
+from pipeline.tools.tempfiles import CACHE_DIR, temp_prefix
+from pipeline.publish.recipe import PublishOptions, publish
 from tests.conftest import REPO
 
 EP1, EP2 = "001-lets-take-this-offline", "002-mailbag-better-offsites"
 RECEIPT = Path(CACHE_DIR) / "receipt.json"
 HEAVY = ("feedgen", "lxml", "jinja2", "markdown_it", "mutagen", "PIL", "numpy", "yaml", "boto3",
-         "pipeline.render", "pipeline.episodes", "pipeline.build", "pipeline.ingest", "pipeline.audio")
+         "pipeline.site.render", "pipeline.build.episode", "pipeline.build.media", "pipeline.ingest.folder", "pipeline.audio.master")
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def _touch_recording(show: Path) -> None:
 
 def _template(show: Path) -> None:
     (show / "templates").mkdir(exist_ok=True)
-    page = (REPO / "pipeline" / "templates" / "episode.html").read_text()
+    page = (REPO / "pipeline" / "site" / "templates" / "episode.html").read_text()
     (show / "templates" / "episode.html").write_text(page.replace("</article>", "<p>Thanks!</p></article>", 1))
 
 
@@ -179,7 +179,7 @@ def test_a_killed_runs_receipt_temp_file_is_cleaned(published_copy: Path) -> Non
 
 
 def test_a_template_edit_renders_the_pages_not_the_feed(published_copy: Path, monkeypatch) -> None:
-    import pipeline.render as render
+    import pipeline.site.render as render
 
     show = published_copy
     publish(load_settings(show))

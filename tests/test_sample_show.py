@@ -18,7 +18,7 @@ from lxml import etree
 from mutagen.id3 import ID3
 from PIL import Image
 
-from pipeline.tags import read_tags
+from pipeline.tags.write import read_tags
 from tests._browser import chromium_context
 from tests.conftest import REPO, SHOW_PARTS
 from tests.test_publish import decoded_seconds

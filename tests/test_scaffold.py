@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from pipeline import scaffold
-from pipeline.art import check_art
-from pipeline.config import load_settings
+from pipeline.scaffold.make import make as scaffold
+from pipeline.tools.images import check_art
+from pipeline.config.settings import load_settings
 from pipeline.errors import ConfigError, NotesError
-from pipeline.frontmatter import read_notes
-from pipeline.ingest import FIELDS, ingest
+from pipeline.ingest.frontmatter import read_notes
+from pipeline.ingest.folder import FIELDS, ingest
 from pipeline.model import AudioSettings, NotifySettings, Show, StorageSettings
-from pipeline.scaffold import init, new_episode, next_number, next_steps, slugify
+from pipeline.scaffold.make import init, new_episode, next_number, next_steps, slugify
 from tests._showfiles import picture, tone, uncomment
 
 DAY = date(2024, 5, 1)

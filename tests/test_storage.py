@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError, StateError, StoreError
-from pipeline.lease import Lease
-from pipeline.localstore import LocalStore
+from pipeline.store.lease import Lease
+from pipeline.store.local import LocalStore
 from pipeline.model import StorageSettings
-from pipeline.storage import (
+from pipeline.store.protocol import (
     IMMUTABLE_CACHE,
     SHORT_CACHE,
     headers_for,
@@ -252,7 +252,7 @@ def test_local_racing_state_writers_exactly_one_wins(tmp_path):
 
 from tests._s3server import free_ports, s3_env, s3_server  # noqa: E402,F401  (fixtures)
 
-from pipeline.s3store import S3Store  # noqa: E402
+from pipeline.store.s3 import S3Store  # noqa: E402
 
 
 def _s3_store(server, bucket: str | None = None, **kwargs) -> S3Store:

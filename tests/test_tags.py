@@ -26,9 +26,9 @@ from mutagen.oggopus import OggOpus
 from PIL import Image, ImageDraw
 
 from pipeline.errors import AudioError, NotesError
-from pipeline.ffmpeg import find_ffmpeg, run
+from pipeline.tools.ffmpeg import find_ffmpeg, run
 from pipeline.model import Chapter
-from pipeline.tags import TagInfo, file_facts, read_tags, write_tags
+from pipeline.tags.write import TagInfo, file_facts, read_tags, write_tags
 
 SECONDS = 5.0
 RATE = 22050
@@ -416,7 +416,7 @@ def test_m4a_retagged_without_chapters_has_none(m4a: Path, info: TagInfo, ffmpeg
 
 
 def test_cover_from_art_module_is_embedded_at_1400px(tmp_path: Path, mp3: Path, info: TagInfo) -> None:
-    from pipeline.art import tag_cover
+    from pipeline.tools.images import tag_cover
 
     big = Image.new("RGBA", (3000, 3000), (200, 30, 30, 255))
     ImageDraw.Draw(big).ellipse((500, 500, 2500, 2500), fill=(0, 0, 0, 0))
