@@ -8,6 +8,7 @@ starts are seconds as ``float``; sizes are bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -343,3 +344,20 @@ class MasteredAudio:
     output_loudness: Loudness | None = None
     alternates: tuple[Encoding, ...] = ()
     offset: float = 0.0  # seconds to add to a time in the recording to find it in the master (intro minus trim)
+
+
+class EpisodeState(str, Enum):
+    """An episode's state in ``castline status`` and in a publish report."""
+
+    DRAFT = "draft"  # draft: true, never published
+    SCHEDULED = "scheduled"  # dated in the future
+    SKIPPED = "skipped"  # not named in `castline publish SLUG ...`, never published
+    NEW = "new"  # published by this run for the first time
+    CHANGED = "changed"  # its media or notes changed: rebuilt
+    PUBLISHED = "published"  # as published
+    FAILED = "failed"  # broken (its notes or recording); not published by this run
+    REMOVED = "removed"  # taken out of the feed on purpose (draft: true, --remove)
+    KEPT = "kept"  # published, but its notes are missing or broken: kept as it was
+
+    def __str__(self) -> str:
+        return self.value

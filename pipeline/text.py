@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from feeds.chapters import timestamp
+
 # C0 controls except tab and newline, DEL, C1 controls, and the Unicode
 # noncharacters (U+FDD0-U+FDEF, U+xFFFE/U+xFFFF) and lone surrogates.
 _BAD_CHARS = re.compile(
@@ -76,3 +78,9 @@ def _quoted(value: str, limit: int = 80) -> str:
 
 
 URL_FIX = "write it like https://example.com/page (only http, https and mailto links are published)"
+
+
+def clock(seconds: float) -> str:
+    """Seconds as a player shows them, whole seconds down: "4:05", "1:02:03"
+    (the one clock format: ``feeds.chapters.timestamp``, also the CLI's)."""
+    return timestamp(int(seconds))

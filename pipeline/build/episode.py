@@ -14,13 +14,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable
 
 from pipeline.tools import images as art
 from pipeline.tags import write as tags
 from pipeline.build.media import (HashCache, MediaPlan, cached_master, is_mastered, master_cached, media_plan, media_record,
                     published_master, record_media, tag_cached)
 from pipeline.errors import NotesError
+from pipeline.progress import Progress, Quiet
+from pipeline.text import clock
 from pipeline.model import Chapter, Encoding, Episode, MasteredAudio, Settings
 from pipeline.build.plan import PlannedEpisode, Work
 from pipeline.site.render import Built, chapters_key, page_key
@@ -30,17 +32,6 @@ from pipeline.ingest.transcript import Cue, read_transcript, transcript_bytes
 
 ART_DIR = ".castline/cache/art"
 MASTER_WORKERS = 2  # episodes mastered at once (each ffmpeg also uses a second core part of the time)
-
-
-class Progress(Protocol):
-    """How the CLI shows long work; the pipeline only calls these."""
-
-    def step(self, label: str, total: float) -> Callable[[float], None]: ...
-
-
-class Quiet:
-    def step(self, label: str, total: float) -> Callable[[float], None]:
-        return lambda amount: None
 
 
 def shift_chapters(chapters: tuple[Chapter, ...], offset: float, duration: float) -> tuple[Chapter, ...]:
@@ -241,8 +232,6 @@ def _master(settings: Settings, p: PlannedEpisode, masters: Masters, store: Stor
 def _check_chapters(ep: Episode, mastered: MasteredAudio) -> None:
     """A chapter that starts after the end of the published audio would be
     dropped from the file, the feed and the page without a word."""
-    from pipeline.site.pages import clock
-
     for i, c in enumerate(ep.chapters, 1):
         if c.start + mastered.offset >= mastered.duration:
             raise NotesError(

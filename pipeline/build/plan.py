@@ -30,7 +30,7 @@ from pipeline.build.media import HashCache, master_key_for
 from pipeline.errors import CastlineError, StateError
 from pipeline.model import Episode, Settings
 from pipeline.store.state import EpisodeRecord, Match, State, match_episodes
-from pipeline.publish.report import EpisodeState
+from pipeline.model import EpisodeState
 from pipeline.store.protocol import Stamp
 
 

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from pipeline.tools import http as fetch
 from pipeline.errors import ArtError, CastlineError, ImportSourceError
-from pipeline.build.episode import Progress
+from pipeline.progress import Progress
 from pipeline.importer.files import chapters_from_json, chapters_from_mp3, chapters_from_psc, clean_chapters
 from pipeline.importer.sourcefeed import SourceItem, SourceShow
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from pipeline.tools import http as fetch
 from pipeline.errors import ArtError, CastlineError, ImportSourceError
-from pipeline.build.episode import Progress, Quiet
+from pipeline.progress import Progress, Quiet
 from pipeline.ingest.frontmatter import read_notes
 from pipeline.importer.files import config_text, map_categories, notes_text
 from pipeline.importer.media import download_all, fetch_art

@@ -10,28 +10,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import CastlineError
-
-
-class EpisodeState(str, Enum):
-    """An episode's state in ``castline status`` and in a publish report."""
-
-    DRAFT = "draft"  # draft: true, never published
-    SCHEDULED = "scheduled"  # dated in the future
-    SKIPPED = "skipped"  # not named in `castline publish SLUG ...`, never published
-    NEW = "new"  # published by this run for the first time
-    CHANGED = "changed"  # its media or notes changed: rebuilt
-    PUBLISHED = "published"  # as published
-    FAILED = "failed"  # broken (its notes or recording); not published by this run
-    REMOVED = "removed"  # taken out of the feed on purpose (draft: true, --remove)
-    KEPT = "kept"  # published, but its notes are missing or broken: kept as it was
-
-    def __str__(self) -> str:
-        return self.value
+from pipeline.model import EpisodeState
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.errors import ConfigError
+from pipeline.text import clock
 from pipeline.model import Episode, Settings
 from pipeline.ingest.notes import plain_text, render_markdown
 from pipeline.ingest.transcript import Cue
@@ -203,14 +204,6 @@ def episode_label(ep: Episode) -> str:
 def date_label(when: datetime) -> str:
     """"March 28, 2012": written out, so no reader misreads 03/04."""
     return f"{when:%B} {when.day}, {when.year}"
-
-
-def clock(seconds: float) -> str:
-    """Seconds as a player shows them, whole seconds down: "4:05", "1:02:03"
-    (the one clock format: ``feeds.chapters.timestamp``, also the CLI's)."""
-    from feeds.chapters import timestamp
-
-    return timestamp(int(seconds))
 
 
 def minutes(value: float) -> str:

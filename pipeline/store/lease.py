@@ -32,6 +32,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from pipeline.errors import StateError
+from pipeline.tools.processes import alive, start_time
 from pipeline.store.protocol import Store
 
 LEASE_KEY = ".castline/lock"
@@ -67,30 +68,9 @@ class LeaseRecord:
         """Why this lease may be taken over, or None while its holder lives."""
         if now >= self.expires:
             return "its lease expired"
-        if self.host == socket.gethostname() and self.pid and not _alive(self.pid, self.started):
+        if self.host == socket.gethostname() and self.pid and not alive(self.pid, self.started):
             return "that process is no longer running"
         return None
-
-
-def _start_time(pid: int) -> str:
-    """The process's start time in clock ticks since boot (Linux), or ''."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
-        return fields[19].decode()
-    except (OSError, IndexError):
-        return ""
-
-
-def _alive(pid: int, started: str) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    now_started = _start_time(pid)
-    return not (started and now_started and now_started != started)
 
 
 def _stamp(t: float) -> str:
@@ -201,7 +181,7 @@ class Lease:
 
     def _record(self, now: float) -> LeaseRecord:
         host, pid = socket.gethostname(), os.getpid()
-        return LeaseRecord(owner=f"{host}:{pid}", host=host, pid=pid, started=_start_time(pid),
+        return LeaseRecord(owner=f"{host}:{pid}", host=host, pid=pid, started=start_time(pid),
                            token=uuid.uuid4().hex, since=now, expires=now + self.seconds)
 
     def _takeover_reason(self, held: LeaseRecord | None, now: float) -> str | None:

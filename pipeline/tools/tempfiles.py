@@ -17,7 +17,7 @@ import socket
 import time
 from pathlib import Path
 
-from pipeline.store.lease import _alive, _start_time
+from pipeline.tools.processes import alive, start_time
 
 FOREIGN_AGE = 24 * 3600.0
 
@@ -29,7 +29,7 @@ def _host() -> str:
 def temp_prefix() -> str:
     """The tag for a temp name made by this process (ends with ``-``)."""
     pid = os.getpid()
-    return f"{_host()}.{pid}.{_start_time(pid) or 0}-"
+    return f"{_host()}.{pid}.{start_time(pid) or 0}-"
 
 
 def is_stale(name: str, path: Path, now: float | None = None) -> bool:
@@ -38,7 +38,7 @@ def is_stale(name: str, path: Path, now: float | None = None) -> bool:
     now = time.time() if now is None else now
     tag = name.split("-", 1)[0].split(".")
     if len(tag) == 3 and tag[0] == _host() and tag[1].isdigit():
-        return not _alive(int(tag[1]), "" if tag[2] == "0" else tag[2])
+        return not alive(int(tag[1]), "" if tag[2] == "0" else tag[2])
     try:
         return now - path.lstat().st_mtime > FOREIGN_AGE
     except OSError:
