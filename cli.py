@@ -46,7 +46,7 @@ WORKSPACE = typer.Option(Path("."), "--workspace", "-w", help="The show folder (
 
 
 def _settings(workspace: Path):
-    from pipeline.config.settings import load_settings
+    from pipeline.config import load_settings
 
     return load_settings(workspace)
 
@@ -56,7 +56,14 @@ class _RichProgress:
     Uploads show bytes and rate; mastering shows the share done."""
 
     def __init__(self, console: Console) -> None:
-        from rich.progress import BarColumn, Progress, ProgressColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            ProgressColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
         from rich.text import Text
 
         class Transfer(ProgressColumn):
@@ -167,7 +174,8 @@ def init(
 
     Example: castline init ~/shows/my-show
     """
-    from pipeline.scaffold.make import init as run_init, next_steps
+    from pipeline.scaffold import init as run_init
+    from pipeline.scaffold import next_steps
 
     created = run_init(directory)
     _line(out, f"Created a new show in {directory}:")
@@ -188,9 +196,9 @@ def new(
     Example: castline new "Why Meeting in Person Matters"
     """
     settings = _settings(workspace)
-    from pipeline.scaffold.make import new_episode
+    from pipeline.scaffold import new_episode
 
-    made = new_episode(settings, title)
+    made = new_episode(settings.root, settings.show, title)
     _line(out, f"Wrote {made.notes_path.relative_to(settings.root)} (episode {made.number})")
     hint = made.audio_hint.relative_to(settings.root)
     if made.audio_hint.exists():
@@ -209,7 +217,7 @@ def check(
     Example: castline check
     """
     settings = _settings(workspace)
-    from pipeline.publish.check import check as run_check
+    from pipeline.publish import check as run_check
 
     report = run_check(settings, check_store=not no_store)
     for w in report.warnings:
@@ -242,7 +250,8 @@ def publish(
     Example: castline publish --dry-run
     """
     settings = _settings(workspace)
-    from pipeline.publish.recipe import PublishOptions, publish as run_publish
+    from pipeline.publish import PublishOptions
+    from pipeline.publish import publish as run_publish
 
     options = PublishOptions(only=tuple(slugs or ()), remove=tuple(remove or ()), dry_run=dry_run, prune=prune,
                              skip_broken=skip_broken, retag_all=retag_all, remaster_all=remaster_all,
@@ -250,7 +259,7 @@ def publish(
     with _progress(not as_json) as bars:
         report = run_publish(settings, options=options, progress=bars)
     if as_json:
-        from pipeline.publish.report import to_json
+        from pipeline.publish import to_json
 
         _print_json(to_json(report))
     else:
@@ -314,8 +323,8 @@ def unlock(workspace: Path = WORKSPACE) -> None:
     Example: castline unlock
     """
     settings = _settings(workspace)
-    from pipeline.store.lease import unlock as run_unlock
-    from pipeline.store.protocol import open_store
+    from pipeline.store import open_store
+    from pipeline.store import unlock as run_unlock
 
     removed = run_unlock(open_store(settings.storage, settings.root))
     if removed is False:
@@ -343,12 +352,12 @@ def status(
     Example: castline status --json
     """
     settings = _settings(workspace)
-    from pipeline.publish.recipe import status as run_status
+    from pipeline.publish import status as run_status
 
     report = run_status(settings)
     rows = report.episodes
     if as_json:
-        from pipeline.publish.report import row_json
+        from pipeline.publish import row_json
 
         _print_json([row_json(r) for r in rows])
         return
@@ -388,9 +397,13 @@ def serve(
 
     Example: castline serve --port 8000
     """
-    from pipeline.store.serve import make_server, preview_root
+    from pipeline.store import make_server, preview_root
 
-    root = folder.resolve() if folder else preview_root(_settings(workspace))
+    if folder:
+        root = folder.resolve()
+    else:
+        settings = _settings(workspace)
+        root = preview_root(settings.storage, settings.root)
     server = make_server(root, host=host, port=port)
     actual = server.server_address[1]
     _line(out, f"Serving {root} at http://{host}:{actual}/  (feed: http://{host}:{actual}/feed.xml; Ctrl-C stops)")
@@ -414,7 +427,7 @@ def import_show(
 
     Example: castline import https://feeds.example.com/my-show.xml --workspace ~/shows/my-show
     """
-    from pipeline.importer.recipe import import_show as run_import
+    from pipeline.importer import import_show as run_import
 
     with _progress(True) as bars:
         report = run_import(source, workspace, base_url=base_url, owner_email=owner_email, progress=bars)

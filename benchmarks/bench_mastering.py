@@ -6,7 +6,7 @@ For every source, in one run and one after the other, four process trees:
 - floor: one ffmpeg decode + LAME 128k CBR encode, nothing else;
 - ffmpeg-normalize: two-pass loudnorm (EBU, -16 LUFS, -1 dBTP), MP3 128k out,
   using the same imageio ffmpeg (FFMPEG_PATH);
-- castline: ``pipeline.audio.master.master`` with the defaults (trim off, so every
+- castline: ``pipeline.audio.master`` with the defaults (trim off, so every
   output has the source's length), in a fresh Python process;
 - castline +lev+dn: the same with ``leveler`` and ``denoise`` on.
 
@@ -43,8 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from pipeline.audio import measure  # noqa: E402
 from pipeline.tools.ffmpeg import find_ffmpeg  # noqa: E402
-from pipeline.audio.loudness import measure  # noqa: E402
 from tests._speechlike import interview, music_bed, speechlike, write_pcm, write_speechlike  # noqa: E402
 
 TARGET, CEILING = -16.0, -1.0
@@ -238,11 +238,12 @@ CASTLINE = """
 import json, sys
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from pipeline.audio.master import master as audio
+from pipeline import audio
+from pipeline.audio import mastering
 from pipeline.model import AudioSettings
 renders = []
-real = audio._render
-audio._render = lambda *a, **k: renders.append(1) or real(*a, **k)
+real = mastering._render
+mastering._render = lambda *a, **k: renders.append(1) or real(*a, **k)
 audio.master(Path({src!r}), Path({out!r}), AudioSettings(trim_silence=False, leveler={lev}, denoise={lev}),
              stem={stem!r})
 print(json.dumps({{"renders": len(renders)}}))

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 def counted_publish(show: Path) -> tuple[Counter, float, int, int]:
     from pipeline.config.settings import load_settings
     from pipeline.publish.recipe import publish
-    from pipeline.store.protocol import open_store
+    from pipeline.store import open_store
 
     settings = load_settings(show)
     store = open_store(settings.storage, settings.root)

@@ -35,8 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.store.s3 import S3Store  # noqa: E402
-from pipeline.store.protocol import make_upload  # noqa: E402
+from pipeline.model import StorageSettings  # noqa: E402
+from pipeline.store import S3Store, make_upload  # noqa: E402
 from tests._s3server import start_seaweedfs  # noqa: E402
 
 
@@ -76,8 +76,8 @@ def timed(fn) -> float:
 
 
 def castline_runs(server, uploads, threshold_mb: int, concurrency: int) -> dict:
-    store = S3Store(warm_bucket(server, "bench"), "show", endpoint_url=server.endpoint,
-                    multipart_threshold_mb=threshold_mb, max_concurrency=concurrency)
+    store = S3Store(warm_bucket(server, "bench"), "show", StorageSettings(
+        endpoint_url=server.endpoint, multipart_threshold_mb=threshold_mb, max_concurrency=concurrency))
     writes = count_writes(store.client)
     first = timed(lambda: store.put_many(uploads))
     first_writes = len(writes)
@@ -115,7 +115,7 @@ def show_runs(server, show: Path, repeat: int) -> list[tuple[str, float, float, 
     same published files; each run gets a fresh bucket."""
     from pipeline.config.settings import load_settings
     from pipeline.publish.recipe import publish
-    from pipeline.store.protocol import open_store
+    from pipeline.store import open_store
 
     config = show / "config.toml"
     original = config.read_text()

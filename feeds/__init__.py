@@ -17,7 +17,7 @@ _WHERE = {
     **dict.fromkeys(("FeedBlock", "FeedCategory", "FeedChannel", "FeedChapter", "FeedChat", "FeedEnclosure",
                      "FeedHistory", "FeedImage", "FeedInputError", "FeedItem", "FeedLink", "FeedLiveItem",
                      "FeedLocation", "FeedPerson", "FeedProblem", "FeedRemoteItem", "FeedSoundbite",
-                     "FeedTranscript", "FeedValueRecipient", "FeedValueTimeSplit", "live_status"), "feeds.model"),
+                     "FeedTranscript", "FeedValueRecipient", "FeedValueTimeSplit", "live_end", "live_status"), "feeds.model"),
     **dict.fromkeys(("render_feed", "render_paged", "newest_first"), "feeds.rss"),
     **dict.fromkeys(("analytics_url", "podcast_guid", "sri"), "feeds.podcast_ns"),
     **dict.fromkeys(("chapters_json", "chapters_text"), "feeds.chapters"),

@@ -8,8 +8,8 @@ starts are seconds as ``float``; sizes are bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Literal
 
@@ -266,6 +266,51 @@ class Settings:
     def feed_url(self) -> str:
         return self.show.base_url + "feed.xml"
 
+    @property
+    def ingest(self) -> IngestSettings:
+        return IngestSettings(self.root, self.show.timezone, tuple(p for p in (self.audio.intro, self.audio.outro) if p))
+
+    @property
+    def build(self) -> BuildSettings:
+        return BuildSettings(self.root, self.show, self.audio, self.feed_url)
+
+    @property
+    def site(self) -> SiteSettings:
+        return SiteSettings(self.root, self.show, self.feed_url, self.notify)
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """What ingest reads the show folder with: where it is, the time zone a
+    date without one is in, and the intro/outro clips (not episodes)."""
+
+    root: Path
+    timezone: str
+    clips: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """What building an episode's media needs: the show (tags name it), the
+    audio section and the feed URL (written into the tags)."""
+
+    root: Path
+    show: Show
+    audio: AudioSettings
+    feed_url: str
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """What rendering the feed and pages needs: the show, its feed URL and
+    the hubs the feed names (``[notify]``); ``root`` for the show's own
+    templates and the art cache."""
+
+    root: Path
+    show: Show
+    feed_url: str
+    notify: NotifySettings = NotifySettings()
+
 
 @dataclass(frozen=True)
 class Episode:
@@ -361,3 +406,18 @@ class EpisodeState(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    """What the host asked of a publish on the command line (``castline publish``'s
+    options): every stage that plans or builds reads the same value."""
+
+    only: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+    dry_run: bool = False
+    prune: bool = False
+    skip_broken: bool = False
+    retag_all: bool = False
+    remaster_all: bool = False
+    notify: bool = True  # announce a changed feed (WebSub, podping); --no-notify skips it

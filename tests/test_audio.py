@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.audio.master import master as audio
+from pipeline import audio
+from pipeline.audio import loudness, mastering
+from pipeline.audio.loudness import Measuring
 from pipeline.errors import AudioError
-from pipeline.tools.ffmpeg import find_ffmpeg
 from pipeline.model import AudioSettings
+from pipeline.tools.ffmpeg import find_ffmpeg, run
 from tests._meter import decode, integrated, true_peak
 from tests._speechlike import _at_lufs, speechlike, vowel, write_pcm, write_speechlike
 
@@ -239,7 +241,7 @@ def test_cache_key_follows_content_settings_and_version(monkeypatch, tmp_path):
     assert audio.cache_key("a" * 64, with_intro, "1" * 64) != audio.cache_key("a" * 64, with_intro, "2" * 64)
     assert audio.cache_key("a" * 64, dataclasses.replace(base, intro=Path("/x/intro.wav")), "1" * 64) == \
         audio.cache_key("a" * 64, dataclasses.replace(base, intro=Path("/y/other.wav")), "1" * 64)
-    monkeypatch.setattr(audio, "AUDIO_VERSION", "999")
+    monkeypatch.setattr(mastering, "AUDIO_VERSION", "999")
     assert key != audio.cache_key("a" * 64, base)
 
 
@@ -249,13 +251,14 @@ def test_a_first_render_off_target_is_corrected(sources, tmp_path, monkeypatch, 
     misses the target: 2 dB too much gain (what a limiter eating loudness
     looks like from the other side), or a ceiling over 0 dBFS."""
     if wrong == "gain-too-high":
-        first = audio._first_plan
-        monkeypatch.setattr(audio, "_first_plan", lambda *a: dataclasses.replace(first(*a), gain_db=first(*a).gain_db + 2))
+        first = mastering._first_plan
+        monkeypatch.setattr(mastering, "_first_plan",
+                            lambda *a: dataclasses.replace(first(*a), gain_db=first(*a).gain_db + 2))
     else:
-        monkeypatch.setattr(audio, "_codec_shift", lambda *a: ((0.45,), (1.0,)))
+        monkeypatch.setattr(mastering, "_codec_shift", lambda *a: ((0.45,), (1.0,)))
     renders = []
-    real_render = audio._render
-    monkeypatch.setattr(audio, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
+    real_render = mastering._render
+    monkeypatch.setattr(mastering, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
     result = audio.master(sources["quiet_mono"], tmp_path, NO_TRIM, stem="c")
     assert len(renders) >= 2
     assert_on_target(result.main.path, NO_TRIM, channels=1, rate=44100, duration=6.0)
@@ -275,8 +278,8 @@ def test_one_render_is_enough(sources, tmp_path, monkeypatch, case):
     -0.5 LU), and a file within 0.4 LU of the target is accepted: an episode
     is encoded once, not twice."""
     renders = []
-    real_render = audio._render
-    monkeypatch.setattr(audio, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
+    real_render = mastering._render
+    monkeypatch.setattr(mastering, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
     audio.master(sources[case], tmp_path, NO_TRIM, stem="once")
     assert len(renders) == 1
 
@@ -295,8 +298,8 @@ def test_a_dual_mono_recording_is_processed_once_and_heard_in_both_channels(tmp_
     y[rate] += 2 / 32768  # one sample, one step of 16-bit apart: not the same signal any more
     stereo = write_pcm(tmp_path / "stereo.wav", FF, np.stack([x, y], axis=1), rate)
     plans = []
-    real_render = audio._render
-    monkeypatch.setattr(audio, "_render", lambda *a, **k: plans.append(a[2]) or real_render(*a, **k))
+    real_render = mastering._render
+    monkeypatch.setattr(mastering, "_render", lambda job, plan, **k: plans.append(plan) or real_render(job, plan, **k))
     settings = dataclasses.replace(NO_TRIM, alternates=("opus",))
     one = audio.master(dual, tmp_path / "d", settings, stem="d")
     two = audio.master(stereo, tmp_path / "s", settings, stem="s")
@@ -315,16 +318,15 @@ def test_a_dual_mono_recording_is_processed_once_and_heard_in_both_channels(tmp_
 def test_a_summary_read_from_interleaved_filter_logs():
     """Two filter graphs (two threads) finish at once: ebur128's peak and its
     closing newline come after astats' line (a log caught from a real run)."""
-    from pipeline.audio.loudness import parse_summary, section
-
     log = ("[ebur128@source @ 0x7f78500026c0] Summary:\n\n  Integrated loudness:\n    I:         -22.0 LUFS\n"
            "    Threshold: -32.2 LUFS\n\n  Loudness range:\n    LRA:         1.2 LU\n    Threshold: -42.3 LUFS\n"
            "    LRA low:   -22.8 LUFS\n    LRA high:  -21.6 LUFS\n\n  Sample peak:\n    Peak:       -8.0 dBFSOverall\n"
            "[astats@side @ 0x7f784c00a200] Peak level dB: -38.427193\n[ebur128@source @ 0x7f78500026c0] \n"
            "[out#0/null @ 0x5648cde066c0] video:0KiB audio:51680KiB\n")
-    loud = parse_summary(section(log, "ebur128@source"))
+    loud = loudness.parse_summary(loudness.section(log, "ebur128@source"))
     assert (loud.integrated, loud.lra, loud.true_peak) == (-22.0, 1.2, -8.0)
-    assert "-38.427193" in section(log, "astats@side") and "I:" not in section(log, "astats@side")
+    side = loudness.section(log, "astats@side")
+    assert "-38.427193" in side and "I:" not in side
 
 
 @pytest.fixture(scope="module")
@@ -366,17 +368,15 @@ def test_a_long_recording_measured_in_halves_reads_as_in_one_pass(long_sources, 
     loudness, range, peak, where the speech starts and ends (silences that
     reach past the cut from either side, or that the cut runs through), the
     noise floor, and whether the channels are one mono signal."""
-    from pipeline.audio.master import loudness
-
     src = long_sources[case]
     info = loudness.probe(src, FF)
-    kwargs = dict(channels=2, silence=(-50.0, 0.5), noise=True, duration=info.duration, dual_mono=True)
-    whole = loudness.analyse(src, FF, **kwargs)
+    asked = Measuring(channels=2, silence=(-50.0, 0.5), noise=True, dual_mono=True)
+    whole = loudness.analyse(src, FF, asked, duration=info.duration)
     runs = []
     real = loudness.run_together
     monkeypatch.setattr(loudness, "run_together", lambda *a, **k: runs.append(a[0]) or real(*a, **k))
     monkeypatch.setattr(loudness, "HALVES_FROM_S", 10.0)
-    halves = loudness.analyse(src, FF, **kwargs)
+    halves = loudness.analyse(src, FF, asked, duration=info.duration)
     assert len(runs) == 1 and len(runs[0]) == 2  # two processes, one run
     assert abs(halves.loudness.integrated - whole.loudness.integrated) <= 0.1 + 1e-9  # both to 0.1 LU
     assert abs(halves.loudness.lra - whole.loudness.lra) <= 0.2
@@ -394,13 +394,11 @@ def test_a_long_recording_is_mastered_on_target_from_halves(long_sources, tmp_pa
     """The whole chain with the measuring pass in halves: trimmed as with
     one pass (8.5 s of silence before the speech, past the cut), on target,
     rendered once."""
-    from pipeline.audio.master import loudness
-
     one = audio.master(long_sources["lead"], tmp_path / "one", AudioSettings(), stem="one")
     monkeypatch.setattr(loudness, "HALVES_FROM_S", 10.0)
     renders = []
-    real_render = audio._render
-    monkeypatch.setattr(audio, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
+    real_render = mastering._render
+    monkeypatch.setattr(mastering, "_render", lambda *a, **k: renders.append(1) or real_render(*a, **k))
     result = audio.master(long_sources["lead"], tmp_path / "two", AudioSettings(), stem="halves")
     assert len(renders) == 1
     assert 3.5 < result.duration < 4.3 and abs(result.duration - one.duration) <= 0.01
@@ -415,9 +413,6 @@ def test_a_long_recording_is_mastered_on_target_from_halves(long_sources, tmp_pa
 def test_a_wav_header_is_read_as_ffmpeg_reads_it(tmp_path, monkeypatch, args):
     """A plain PCM WAV is probed from its header without starting ffmpeg;
     what that says is what ffmpeg says. Any other WAV goes to ffmpeg."""
-    from pipeline.audio.master import loudness
-    from pipeline.tools.ffmpeg import run
-
     wav = tmp_path / "x.wav"
     run(["-y", "-f", "lavfi", "-i", "sine=d=3.3", "-ac", "2", *args, str(wav)], ffmpeg=FF)
     fast = loudness._wav_header(wav)
@@ -431,8 +426,6 @@ def test_a_wav_header_is_read_as_ffmpeg_reads_it(tmp_path, monkeypatch, args):
 
 
 def test_a_wav_header_that_claims_more_than_the_file_holds_goes_to_ffmpeg(tmp_path):
-    from pipeline.audio.master import loudness
-
     wav = write_pcm(tmp_path / "cut.wav", FF, vowel(2.0)[:, None], 44100)
     data = wav.read_bytes()
     (tmp_path / "short.wav").write_bytes(data[: len(data) // 2])

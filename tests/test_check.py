@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from pipeline.publish.check import CheckReport, check
+from pipeline.publish import CheckReport, check
 from pipeline.config.settings import load_settings
 from pipeline.errors import ArtError, AudioError, FeedError, NotesError, StoreError
 from pipeline.scaffold.make import init, new_episode
@@ -39,13 +39,13 @@ def test_sample_show_checks_clean_and_writes_nothing(sample_show: Path) -> None:
 def test_a_second_check_probes_nothing(sample_show: Path, monkeypatch) -> None:
     """Probe results are cached by path, size and mtime: an unchanged show
     is checked without starting ffmpeg; a changed recording is probed again."""
-    from pipeline.audio.master import loudness
+    import pipeline.publish.checks as checks
 
     settings = load_settings(sample_show)
     assert check(settings, now=NOW, check_store=False).ok
     calls = []
-    real = loudness.probe
-    monkeypatch.setattr(loudness, "probe", lambda path, ffmpeg: calls.append(path.name) or real(path, ffmpeg))
+    real = checks.probe
+    monkeypatch.setattr(checks, "probe", lambda path, ffmpeg: calls.append(path.name) or real(path, ffmpeg))
     assert check(settings, now=NOW, check_store=False).ok
     assert calls == []
     mp3 = sample_show / "episodes" / "002-mailbag-better-offsites.mp3"
@@ -110,7 +110,7 @@ def test_many_mistakes_are_reported_together(sample_show: Path) -> None:
     (show / "audio/intro.wav").write_bytes(b"RIFF....WAVEjunk")  # an intro that does not decode
     config.write_text(config.read_text().replace("[audio]\n", '[audio]\nintro = "audio/intro.wav"\n'))
     settings = load_settings(show)
-    made = new_episode(settings, "Episode 3: Numbers in titles", today=date(2024, 5, 1))
+    made = new_episode(settings.root, settings.show, "Episode 3: Numbers in titles", today=date(2024, 5, 1))
     tone(made.audio_hint)
     (show / "show_notes/004-broken.md").write_text("---\ntitle: Broken\ndate: someday\n---\nBody\n")
     tone(show / "episodes/004-broken.wav")

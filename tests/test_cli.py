@@ -296,9 +296,9 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme(run_cli) ->
 
 
 def test_ctrl_c_is_one_line_and_exit_130(show: Path, run_cli, monkeypatch) -> None:
-    import pipeline.ingest.folder as ingest
+    import pipeline.ingest.folder as folder
 
-    monkeypatch.setattr(pipeline.ingest.folder, "read_notes", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(folder, "read_notes", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     result = run_cli("check", "--no-store", "--workspace", str(show))
     assert result.code == 130
     assert result.stderr.splitlines() == [INTERRUPTED]
@@ -382,9 +382,9 @@ def test_castline_never_imports_click() -> None:
 
 
 def test_a_bug_is_an_internal_error_line_exit_2(run_cli, monkeypatch, tmp_path: Path) -> None:
-    import pipeline.scaffold.make as scaffold
+    import pipeline.scaffold
 
-    monkeypatch.setattr(pipeline.scaffold.make, "init", lambda directory: 1 / 0)
+    monkeypatch.setattr(pipeline.scaffold, "init", lambda directory: 1 / 0)
     result = run_cli("init", str(tmp_path / "x"))
     assert result.code == 2
     assert result.stderr.splitlines() == ["internal error: ZeroDivisionError: division by zero (set CASTLINE_DEBUG=1 "

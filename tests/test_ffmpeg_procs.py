@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.tools import ffmpeg
+from pipeline import audio
 from pipeline.errors import AudioError
+from pipeline.model import AudioSettings
+from pipeline.tools import ffmpeg
+from pipeline.tools.ffmpeg import Children, Failure
 
 REPO = Path(__file__).resolve().parent.parent
 FF = ffmpeg.find_ffmpeg()
@@ -53,7 +56,8 @@ def _wait_until(condition, seconds: float = 20.0) -> bool:
 def test_a_failed_run_names_the_file_with_ffmpegs_last_words(tmp_path):
     missing = tmp_path / "nothing.wav"
     with pytest.raises(AudioError) as err:
-        ffmpeg.run(["-i", str(missing), "-f", "null", "-"], ffmpeg=FF, source=missing, what="cannot be decoded")
+        ffmpeg.run(["-i", str(missing), "-f", "null", "-"], ffmpeg=FF,
+                   failure=Failure(source=missing, what="cannot be decoded"))
     text = str(err.value)
     assert text.startswith(f"{missing}: cannot be decoded: ") and "No such file" in text and "\n" not in text
 
@@ -79,26 +83,26 @@ def test_when_one_of_commands_run_together_fails_the_others_are_stopped(tmp_path
     """The first fails at once: the second, which would run until killed, is
     stopped, and the error names the file with ffmpeg's last words."""
     missing = tmp_path / "nothing.wav"
-    before = set(ffmpeg._live)
+    children = Children()
     with pytest.raises(AudioError) as err:
-        ffmpeg.run_together([["-i", str(missing), "-f", "null", "-"], ENDLESS], ffmpeg=FF, source=missing,
-                            what="cannot be decoded", progress=[1.0, 1.0])
+        ffmpeg.run_together([["-i", str(missing), "-f", "null", "-"], ENDLESS], ffmpeg=FF, children=children,
+                            failure=Failure(source=missing, what="cannot be decoded"), progress=[1.0, 1.0])
     assert str(err.value).startswith(f"{missing}: cannot be decoded: ") and "No such file" in str(err.value)
-    assert set(ffmpeg._live) == before
+    assert children.running() == frozenset()
 
 
 def test_an_interrupt_stops_every_command_run_together():
     started: list[subprocess.Popen] = []
-    real_start = ffmpeg.start
+    real_start = Children.start
 
-    def start(*a, **k):
+    def start(self, *a, **k):
         if len(started) == 2:
             raise KeyboardInterrupt  # Ctrl-C as the third is about to start
-        started.append(real_start(*a, **k))
+        started.append(real_start(self, *a, **k))
         return started[-1]
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(ffmpeg, "start", start)
+        mp.setattr(Children, "start", start)
         with pytest.raises(KeyboardInterrupt):
             ffmpeg.run_together([ENDLESS, ENDLESS, ENDLESS], ffmpeg=FF, progress=[1.0, 1.0, 1.0])
     assert len(started) == 2
@@ -106,30 +110,65 @@ def test_an_interrupt_stops_every_command_run_together():
 
 
 def test_a_child_is_killed_when_its_caller_fails_or_is_interrupted():
-    proc = ffmpeg.start([FF, "-nostdin", *ENDLESS], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children = Children()
+    proc = children.start([FF, "-nostdin", *ENDLESS], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with pytest.raises(KeyboardInterrupt):
-        with ffmpeg.children(proc):
+        with children.reaped(proc):
             raise KeyboardInterrupt
-    assert proc.returncode is not None and not _alive({proc.pid})
+    assert proc.returncode is not None and not _alive({proc.pid}) and not children.running()
     # its own process group: a Ctrl-C at the terminal reaches castline, which decides
     assert os.getpgid(os.getpid()) != proc.pid
 
 
 def test_stop_all_ends_a_run_waiting_in_another_thread():
     errors: list[BaseException] = []
+    children, theirs = Children(), Children()  # another piece of work's children are not stopped
+    other = theirs.start([FF, "-nostdin", *ENDLESS], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def work() -> None:
         try:
-            ffmpeg.run(ENDLESS, ffmpeg=FF)
+            ffmpeg.run(ENDLESS, ffmpeg=FF, children=children)
         except BaseException as exc:  # noqa: BLE001 - the test wants whatever came out
             errors.append(exc)
 
     worker = threading.Thread(target=work)
     worker.start()
-    assert _wait_until(lambda: bool(ffmpeg._live))
-    ffmpeg.stop_all()
-    worker.join(10)
-    assert not worker.is_alive() and isinstance(errors[0], AudioError)
+    try:
+        assert _wait_until(lambda: bool(children.running()))
+        children.stop_all()
+        worker.join(10)
+        assert not worker.is_alive() and isinstance(errors[0], AudioError)
+        assert not children.running() and other.poll() is None
+    finally:
+        theirs.stop(other)
+
+
+def test_stop_all_ends_a_master_under_way_in_another_thread(tmp_path):
+    """What a publish does on Ctrl-C while episodes are mastered on worker
+    threads: every ffmpeg the mastering started is in the children it was
+    given, and stopping them ends it with an AudioError, leaving nothing."""
+    recording = tmp_path / "long.flac"
+    ffmpeg.run(["-y", "-f", "lavfi", "-i", "anoisesrc=d=600:c=pink:a=0.05:r=44100", "-ac", "2",
+                "-c:a", "flac", "-compression_level", "0", str(recording)], ffmpeg=FF)
+    children = Children()
+    errors: list[BaseException] = []
+    seen: set[int] = set()
+
+    def work() -> None:
+        try:
+            audio.master(recording, tmp_path / "out", AudioSettings(), stem="ep", children=children)
+        except BaseException as exc:  # noqa: BLE001 - the test wants whatever came out
+            errors.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert _wait_until(lambda: bool(children.running()), 60)
+    seen |= {p.pid for p in children.running()}
+    children.stop_all()
+    worker.join(30)
+    assert not worker.is_alive() and errors and isinstance(errors[0], AudioError), errors
+    assert not children.running() and not _alive(seen)
+    assert not list((tmp_path / "out").glob("ep.*"))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
@@ -169,8 +208,8 @@ def test_kill_9_of_castline_mid_mastering_leaves_no_ffmpeg(sample_show):
 def test_a_child_with_no_pipe_to_castline_dies_with_it_too():
     """An ffmpeg that writes nowhere castline reads (so no broken pipe would
     stop it) is killed by the kernel when castline is."""
-    code = ("import subprocess, sys, time; from pipeline import ffmpeg; "
-            f"p = ffmpeg.start([{FF!r}, '-nostdin', '-v', 'quiet', *{ENDLESS!r}], stdin=subprocess.DEVNULL, "
+    code = ("import subprocess, sys, time; from pipeline.tools import ffmpeg; "
+            f"p = ffmpeg.Children().start([{FF!r}, '-nostdin', '-v', 'quiet', *{ENDLESS!r}], stdin=subprocess.DEVNULL, "
             "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); print(p.pid, flush=True); time.sleep(60)")
     host = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE)
     try:

@@ -136,7 +136,7 @@ def show(tmp_path_factory) -> Path:
 def ingest_lines(root: Path) -> tuple[list[str], list[dict[str, Any]]]:
     """Ingest the show: every problem as printed, and the text fields of
     every episode read."""
-    found = ingest(load_settings(root))
+    found = ingest(load_settings(root).ingest)
     return [str(p) for p in found.problems], [_texts(ep) for ep in found.episodes]
 
 

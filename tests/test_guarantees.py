@@ -20,7 +20,7 @@ import pytest
 from lxml import etree
 
 from pipeline.config.settings import load_settings
-from pipeline.store.protocol import open_store
+from pipeline.store import open_store
 from pipeline.tags.write import read_tags
 from tests._s3server import s3_env, s3_server  # noqa: F401  (fixtures)
 from tests._showfiles import tone

@@ -130,7 +130,7 @@ def item(n: int, url: str, *, date: str | None = None, extra: str = "", guid: st
 
 
 def episodes(show: Path):
-    found = ingest(load_settings(show))
+    found = ingest(load_settings(show).ingest)
     assert found.problems == (), [str(p) for p in found.problems]
     return {e.guid: e for e in found.episodes}
 
@@ -426,7 +426,7 @@ def test_rfc822_dates_in_the_forms_seen_in_the_wild():
 def test_master_false_publishes_the_recording_as_it_is(tmp_path):
     from pipeline.errors import AudioError
     from pipeline.model import AudioSettings
-    from pipeline.audio.passthrough import passthrough
+    from pipeline.audio import passthrough
 
     for ext, mime in ((".mp3", "audio/mpeg"), (".m4a", "audio/x-m4a")):
         source = tone(tmp_path / f"a{ext}", 1.0)

@@ -21,11 +21,11 @@ def write(show: Path, name: str, text: str) -> Path:
 
 
 def problems(show: Path) -> list[str]:
-    return [str(p) for p in ingest(load_settings(show)).problems]
+    return [str(p) for p in ingest(load_settings(show).ingest).problems]
 
 
 def test_sample_show_ingests(sample_show: Path) -> None:
-    found = ingest(load_settings(sample_show))
+    found = ingest(load_settings(sample_show).ingest)
     assert found.problems == ()
     first, second = found.episodes
     assert first.slug == "001-lets-take-this-offline"
@@ -153,7 +153,7 @@ def test_every_text_field_is_cleaned_once_at_ingest(sample_show: Path) -> None:
     leave ingest, and surrounding spaces go too, in every field."""
     path = sample_show / NOTES
     path.write_text(HOSTILE_FRONT + "\n  \n\x00Body\x0b text\x7f\r\n\n    indented code\n \n")
-    found = ingest(load_settings(sample_show))
+    found = ingest(load_settings(sample_show).ingest)
     assert found.problems == ()
     ep = next(e for e in found.episodes if e.slug == "001-lets-take-this-offline")
     assert ep.title == "Let's Take This Offline[2J"
@@ -203,7 +203,7 @@ def test_one_url_rule_for_every_url_field(sample_show: Path, old: str, new: str,
 def test_mailto_and_https_links_pass(sample_show: Path) -> None:
     path = sample_show / NOTES
     path.write_text(path.read_text().replace("https://example.com/jonah-lehrer", "mailto:jonah@example.com"))
-    (ep, _) = ingest(load_settings(sample_show)).episodes
+    (ep, _) = ingest(load_settings(sample_show).ingest).episodes
     assert ep.guests[0].href == "mailto:jonah@example.com"
 
 
@@ -289,7 +289,7 @@ def test_a_link_inside_the_show_is_fine(sample_show: Path) -> None:
     audio = sample_show / "episodes/001-lets-take-this-offline.flac"
     audio.rename(store / audio.name)
     audio.symlink_to(store / audio.name)
-    found = ingest(load_settings(sample_show))
+    found = ingest(load_settings(sample_show).ingest)
     assert found.problems == ()
     assert found.episodes[0].audio_path == audio
 

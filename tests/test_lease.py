@@ -14,8 +14,8 @@ import time
 import pytest
 
 from pipeline.errors import StateError, StoreError
-from pipeline.store.lease import LEASE_KEY, Lease, LeaseRecord, unlock
-from pipeline.store.local import LocalStore
+from pipeline.model import StorageSettings
+from pipeline.store import LEASE_KEY, Lease, LeaseRecord, LocalStore, S3Store, unlock
 from tests._s3server import s3_env, s3_server  # noqa: F401  (fixtures)
 
 
@@ -23,10 +23,8 @@ from tests._s3server import s3_env, s3_server  # noqa: F401  (fixtures)
 def store(request, tmp_path):
     if request.param == "local":
         return LocalStore(tmp_path / "public")
-    from pipeline.store.s3 import S3Store
-
     server = request.getfixturevalue("s3_env")
-    return S3Store(server.new_bucket(), "show", endpoint_url=server.endpoint)
+    return S3Store(server.new_bucket(), "show", StorageSettings(endpoint_url=server.endpoint))
 
 
 def _dead_pid() -> int:

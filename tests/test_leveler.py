@@ -15,9 +15,12 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from pipeline.audio.master import master as audio
-from pipeline.tools.ffmpeg import find_ffmpeg
+from pipeline import audio
+from pipeline.audio import mastering
+from pipeline.config import load_settings
+from pipeline.ingest import ingest
 from pipeline.model import AudioSettings, Episode
+from pipeline.tools.ffmpeg import find_ffmpeg
 from tests._meter import decode, integrated, true_peak
 from tests._speechlike import _at_lufs, interview, music_bed, speechlike, write_pcm
 
@@ -99,7 +102,7 @@ def test_off_by_default_and_masters_keep_their_cache_keys(monkeypatch):
     AUDIO_VERSION it is the key masters had before the settings existed."""
     base = AudioSettings()
     assert (base.leveler, base.denoise) == (False, False)
-    monkeypatch.setattr(audio, "AUDIO_VERSION", "2")
+    monkeypatch.setattr(mastering, "AUDIO_VERSION", "2")
     key = audio.cache_key("a" * 64, base)
     # the key of commit 8cdc33e (AUDIO_VERSION 2), computed with its own model.py and audio.py
     assert key == "127e503e59b410740e40d8af6fea13bada60d1bb3920c4127c4fdaf5c87ecb01"
@@ -122,16 +125,13 @@ def test_an_episode_overrides_the_show():
 def test_config_and_front_matter_reach_the_master_settings(sample_show):
     """``[audio] leveler``/``denoise`` in config.toml, ``leveler:``/``denoise:``
     in a notes file's front matter; the episode's word wins."""
-    from pipeline.config.settings import load_settings
-    from pipeline.ingest.folder import ingest
-
     config = sample_show / "config.toml"
     config.write_text(config.read_text().replace("[audio]\n", "[audio]\nleveler = true\ndenoise = true\n", 1))
     notes = sorted((sample_show / "show_notes").glob("001-*.md"))[0]
     notes.write_text(notes.read_text().replace("\ntitle:", "\nleveler: false\ntitle:", 1))
     settings = load_settings(sample_show)
     assert (settings.audio.leveler, settings.audio.denoise) == (True, True)
-    episodes = {ep.slug[:3]: ep for ep in ingest(settings).episodes}
+    episodes = {ep.slug[:3]: ep for ep in ingest(settings.ingest).episodes}
     assert (episodes["001"].leveler, episodes["001"].denoise) == (False, None)
     assert audio.effective_audio(settings.audio, episodes["001"]) == dataclasses.replace(settings.audio, leveler=False)
     assert audio.effective_audio(settings.audio, episodes["002"]) == settings.audio

@@ -13,9 +13,10 @@ from lxml import etree
 from pipeline.config.settings import load_settings
 from pipeline.errors import CastlineError
 from pipeline.ingest.folder import ingest
+from pipeline.ingest import Markdown
 from pipeline.model import Encoding, MasteredAudio
 from pipeline.publish.notify import due_notifications
-from pipeline.site.render import ART_SET_DIR, FEED_KEY, Built, archive_key, iter_all, live_statuses, notes_html
+from pipeline.site.render import ART_SET_DIR, FEED_KEY, Built, TreeInputs, archive_key, iter_all, live_statuses, notes_html
 from tests._showfiles import tone
 
 NS = {"podcast": "https://podcastindex.org/namespace/1.0", "atom": "http://www.w3.org/2005/Atom",
@@ -45,7 +46,7 @@ def test_sample_show_reads_the_new_keys(sample_show: Path) -> None:
     assert show.chat.protocol == "irc" and show.chat.space == "#marketing-smarts"
     assert show.ai_content.startswith("none") and show.feed_limit == 0
     assert settings.notify.websub_hubs == () and settings.notify.podping is False
-    (first, _) = ingest(settings).episodes
+    (first, _) = ingest(settings.ingest).episodes
     assert first.content_links[0].url == "https://example.com/video/lets-take-this-offline"
     assert (first.location_rel, first.location_country) == ("subject", "us")
 
@@ -94,14 +95,14 @@ def test_live_notes_without_a_recording_are_a_live_event_not_a_problem(sample_sh
     write_notes(sample_show, "003-live-mailbag.md",
                 "title: Live mailbag\nlive: {start: 2030-05-01T18:00:00, end: 2030-05-01T19:00:00, "
                 "url: https://stream.example.com/live.mp3, page: https://example.com/live}")
-    found = ingest(load_settings(sample_show))
+    found = ingest(load_settings(sample_show).ingest)
     assert found.problems == ()
     (event,) = found.live
     assert event.title == "Live mailbag" and event.live.url == "https://stream.example.com/live.mp3"
     assert event.live.start.utcoffset() == timedelta(hours=-4)  # the show's zone, New York in May
     write_notes(sample_show, "003-live-mailbag.md",
                 "title: Live mailbag\nlive: {start: someday, url: https://stream.example.com/live.mp3}")
-    (problem,) = ingest(load_settings(sample_show)).problems
+    (problem,) = ingest(load_settings(sample_show).ingest).problems
     assert str(problem).startswith("show_notes/003-live-mailbag.md:3: live: start 'someday' is not a date and time")
 
 
@@ -112,14 +113,14 @@ def test_value_splits_and_bad_content_links_in_front_matter(sample_show: Path) -
                 "    recipients:\n      - {name: Guest, type: lnaddress, address: guest@example.com, split: 50}\n"
                 "  - start: 120\n    duration: 60\n    remote: {feed_guid: 917393e3-1b1e-5cef-ace4-edaa54e1f810, "
                 "item_guid: ep-1}\n    remote_percentage: 90")
-    found = ingest(load_settings(sample_show))
+    found = ingest(load_settings(sample_show).ingest)
     assert found.problems == ()
     ep = next(e for e in found.episodes if e.slug == "003-split")
     assert [(s.start, s.duration, len(s.recipients), s.remote is not None) for s in ep.value_splits] == [
         (60.0, 30.0, 1, False), (120.0, 60.0, 0, True)]
     write_notes(sample_show, "003-split.md", "title: Split\ndate: 2012-04-11T09:00:00\n"
                 "content_links:\n  - name: Video\n    url: javascript:alert(1)")
-    (problem,) = ingest(load_settings(sample_show)).problems
+    (problem,) = ingest(load_settings(sample_show).ingest).problems
     assert "content_links: link 1 url:" in str(problem) and ":4:" in str(problem)
 
 
@@ -127,7 +128,7 @@ def test_value_splits_and_bad_content_links_in_front_matter(sample_show: Path) -
 
 
 def built_episodes(settings, count: int = 1) -> list[Built]:
-    eps = ingest(settings).episodes
+    eps = ingest(settings.ingest).episodes
     out = []
     for ep in eps[:count]:
         enc = Encoding(path=Path("x.mp3"), format="mp3", mime="audio/mpeg", size=1234, sha256="0" * 64, bitrate=96,
@@ -143,9 +144,10 @@ def built_episodes(settings, count: int = 1) -> list[Built]:
     return out
 
 
-def render(settings, built, **kw) -> dict[str, bytes]:
-    return dict(iter_all(settings, built, notes_html(settings, built), podcast_guid=GUID,
-                         show_art_key="art/cover-28033a695e8a.jpg", **kw))
+def render(settings, built, live=(), now=None) -> dict[str, bytes]:
+    site = settings.site
+    return dict(iter_all(site, TreeInputs(tuple(built), notes_html(site, built, Markdown()), GUID, "art/cover-28033a695e8a.jpg",
+                                          tuple(live), now)))
 
 
 def test_render_publishes_the_art_sizes_and_lists_them_with_integrity(sample_show: Path) -> None:
@@ -181,7 +183,7 @@ def test_live_item_status_and_podping_reasons_follow_now(sample_show: Path) -> N
     write_notes(sample_show, "003-live.md", "title: Live mailbag\nlive: {start: 2030-05-01T18:00:00-04:00, "
                 "end: 2030-05-01T19:00:00-04:00, url: https://stream.example.com/live.mp3}")
     settings = load_settings(sample_show)
-    live = ingest(settings).live
+    live = ingest(settings.ingest).live
     start = datetime(2030, 5, 1, 22, 0, tzinfo=timezone.utc)
     built = built_episodes(settings)
     statuses, record = [], None
@@ -197,6 +199,6 @@ def test_live_item_status_and_podping_reasons_follow_now(sample_show: Path) -> N
         "//podcast:liveItem", namespaces=NS) == []  # no clock given, no live item
     write_notes(sample_show, "003-live.md", "title: Live mailbag\ndraft: true\nlive: {start: 2030-05-01T18:00:00, "
                 "url: https://stream.example.com/live.mp3}")
-    drafts = ingest(settings).live
+    drafts = ingest(settings.ingest).live
     assert drafts[0].draft and etree.fromstring(render(settings, built, live=drafts, now=start)[FEED_KEY]).xpath(
         "//podcast:liveItem", namespaces=NS) == []

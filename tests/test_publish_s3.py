@@ -13,7 +13,7 @@ from lxml import etree
 from pipeline.config.settings import load_settings
 from pipeline.errors import StoreError
 from pipeline.publish.recipe import publish
-from pipeline.store.protocol import open_store
+from pipeline.store import open_store
 from tests._s3server import s3_env, s3_server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.s3

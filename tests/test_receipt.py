@@ -24,7 +24,7 @@ from tests.conftest import REPO
 EP1, EP2 = "001-lets-take-this-offline", "002-mailbag-better-offsites"
 RECEIPT = Path(CACHE_DIR) / "receipt.json"
 HEAVY = ("feedgen", "lxml", "jinja2", "markdown_it", "mutagen", "PIL", "numpy", "yaml", "boto3",
-         "pipeline.site.render", "pipeline.build.episode", "pipeline.build.media", "pipeline.ingest.folder", "pipeline.audio.master")
+         "pipeline.site.render", "pipeline.build.episode", "pipeline.build.media", "pipeline.ingest.folder", "pipeline.audio")
 
 
 @pytest.fixture
@@ -179,13 +179,14 @@ def test_a_killed_runs_receipt_temp_file_is_cleaned(published_copy: Path) -> Non
 
 
 def test_a_template_edit_renders_the_pages_not_the_feed(published_copy: Path, monkeypatch) -> None:
+    import pipeline.site
     import pipeline.site.render as render
 
     show = published_copy
     publish(load_settings(show))
     made: list[str] = []
-    real_parts, real_site = render.feed_parts, render.pages.iter_site
-    monkeypatch.setattr(render, "feed_parts", lambda *a, **k: made.append("feed") or real_parts(*a, **k))
+    real_parts, real_site = pipeline.site.feed_parts, render.pages.iter_site
+    monkeypatch.setattr(pipeline.site, "feed_parts", lambda *a, **k: made.append("feed") or real_parts(*a, **k))
     monkeypatch.setattr(render.pages, "iter_site", lambda *a, **k: made.append("site") or real_site(*a, **k))
     feed_before = (show / "public" / "feed.xml").read_bytes()
     _template(show)

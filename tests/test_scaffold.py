@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
-from pipeline.scaffold.make import make as scaffold
+import pipeline.scaffold.make as scaffold
 from pipeline.tools.images import check_art
 from pipeline.config.settings import load_settings
 from pipeline.errors import ConfigError, NotesError
@@ -47,7 +47,7 @@ def test_init_makes_a_show_that_loads_and_names_the_missing_recording(tmp_path: 
     assert settings.show.image == (target / "art/cover.jpg").resolve()
     art = check_art(settings.show.image)
     assert (art.width, art.height, art.format, art.mode, art.fixes) == (1400, 1400, "JPEG", "RGB", ())
-    (problem,) = ingest(settings).problems
+    (problem,) = ingest(settings.ingest).problems
     assert str(problem).startswith("show_notes/001-welcome.md: has no recording; put the audio at episodes/001-welcome.wav")
     assert (target / ".gitignore").read_text().split() == ["#", "Generated", "by", "castline:", "the", "published",
                                                           "tree", "and", "the", "build", "cache.", "public/", ".castline/"]
@@ -57,7 +57,7 @@ def test_init_makes_a_show_that_loads_and_names_the_missing_recording(tmp_path: 
 
 def test_init_welcome_episode_ingests_once_its_recording_is_there(show: Path) -> None:
     tone(show / "episodes/001-welcome.wav")
-    found = ingest(load_settings(show))
+    found = ingest(load_settings(show).ingest)
     assert found.problems == ()
     (ep,) = found.episodes
     assert (ep.title, ep.number, ep.date.date()) == ("Welcome to the show", 1, DAY)
@@ -115,7 +115,7 @@ def test_notes_template_shows_every_field_and_each_example_is_valid(show: Path) 
     tone(show / "episodes/001-welcome.wav")
     picture(show / "episodes/001-welcome.jpg")
     (show / "episodes/001-welcome.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n")
-    found = ingest(load_settings(show))
+    found = ingest(load_settings(show).ingest)
     assert found.problems == ()
     (ep,) = found.episodes
     assert ep.draft and ep.guests[0].name == "Jane Doe" and [c.title for c in ep.chapters][-1] == "The main topic"
@@ -131,13 +131,13 @@ def test_notes_template_shows_every_field_and_each_example_is_valid(show: Path) 
 ])
 def test_new_episode_ingests_with_its_title_number_and_date(show: Path, title: str, slug: str) -> None:
     settings = load_settings(show)
-    made = new_episode(settings, title, today=DAY)
+    made = new_episode(settings.root, settings.show, title, today=DAY)
     assert (made.number, made.slug) == (2, slug)
     assert made.notes_path == show / f"show_notes/{slug}.md"
     assert made.audio_hint == show / f"episodes/{slug}.wav"
     tone(show / "episodes/001-welcome.wav")
     tone(made.audio_hint)
-    found = ingest(settings)
+    found = ingest(settings.ingest)
     assert found.problems == ()
     ep = next(e for e in found.episodes if e.slug == slug)
     assert (ep.title, ep.number, ep.date.date(), ep.audio_path) == (title, 2, DAY, made.audio_hint)
@@ -147,14 +147,14 @@ def test_new_episode_ingests_with_its_title_number_and_date(show: Path, title: s
 def test_new_episode_dates_today_in_the_show_time_zone(show: Path) -> None:
     config = show / "config.toml"
     config.write_text(config.read_text().replace('# timezone = "UTC"', 'timezone = "Pacific/Kiritimati"'))
-    made = new_episode(load_settings(show), "Today")
+    made = new_episode(show, load_settings(show).show, "Today")
     kiritimati_today = datetime.now(ZoneInfo("Pacific/Kiritimati")).date()  # UTC+14: often "tomorrow" in UTC
     assert read_notes(made.notes_path, Path("x")).fields["date"] == kiritimati_today
 
 
 def test_new_episode_hints_the_recording_already_there(show: Path) -> None:
     tone(show / "episodes/002-recorded-first.flac")
-    made = new_episode(load_settings(show), "Recorded first", today=DAY)
+    made = new_episode(show, load_settings(show).show, "Recorded first", today=DAY)
     assert made.audio_hint == show / "episodes/002-recorded-first.flac"
 
 
@@ -174,14 +174,14 @@ def test_new_episode_refuses_to_overwrite_notes(show: Path, monkeypatch: pytest.
     path = show / "show_notes/001-welcome.md"
     before = path.read_bytes()
     with pytest.raises(NotesError) as caught:
-        new_episode(load_settings(show), "Welcome", today=DAY)
+        new_episode(show, load_settings(show).show, "Welcome", today=DAY)
     assert str(caught.value) == "show_notes/001-welcome.md: already exists; edit that file, or choose another title"
     assert path.read_bytes() == before
 
 
 def test_new_episode_refuses_an_empty_title(show: Path) -> None:
     with pytest.raises(NotesError, match="the title is empty"):
-        new_episode(load_settings(show), "   ")
+        new_episode(show, load_settings(show).show, "   ")
     assert next_number(show / "show_notes") == 2
 
 
@@ -210,7 +210,7 @@ def test_next_steps_name_the_files_init_wrote(show: Path) -> None:
 def test_init_writes_the_placeholders_that_check_names(show: Path) -> None:
     """One definition: what init writes is what placeholder_problems looks for."""
     settings = load_settings(show)
-    found = scaffold.placeholder_problems(settings)
+    found = scaffold.placeholder_problems(settings.root, settings.show)
     assert [p.field for p in found] == ["show.description", "show.author", "show.base_url", None]
     assert settings.show.base_url == scaffold.PLACEHOLDER_BASE_URL and settings.show.author == "Your Name"
     assert scaffold.is_placeholder_art(show / "art/cover.jpg")
@@ -220,5 +220,5 @@ def test_init_writes_the_placeholders_that_check_names(show: Path) -> None:
 
 
 def test_new_episode_title_is_cleaned(show: Path) -> None:
-    made = new_episode(load_settings(show), "  Hello\x1b[2J\x07 \n world  ", today=DAY)
+    made = new_episode(show, load_settings(show).show, "  Hello\x1b[2J\x07 \n world  ", today=DAY)
     assert read_notes(made.notes_path, Path("x")).fields["title"] == "Hello[2J world"

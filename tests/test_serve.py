@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.store.serve import make_server, parse_range
+from pipeline.store import make_server
+from pipeline.store.serve import parse_range
 
 AUDIO = bytes(range(256)) * 40  # 10240 bytes, every offset distinguishable
 

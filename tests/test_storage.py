@@ -11,18 +11,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigError, StateError, StoreError
-from pipeline.store.lease import Lease
-from pipeline.store.local import LocalStore
 from pipeline.model import StorageSettings
-from pipeline.store.protocol import (
-    IMMUTABLE_CACHE,
-    SHORT_CACHE,
-    headers_for,
-    make_upload,
-    open_store,
-    sha256_of,
-    validate_key,
-)
+from pipeline.store import Lease, LocalStore, headers_for, make_upload, open_store, validate_key
+from pipeline.store.protocol import IMMUTABLE_CACHE, SHORT_CACHE, sha256_of
 
 # -- headers and keys ------------------------------------------------------
 
@@ -252,13 +243,13 @@ def test_local_racing_state_writers_exactly_one_wins(tmp_path):
 
 from tests._s3server import free_ports, s3_env, s3_server  # noqa: E402,F401  (fixtures)
 
-from pipeline.store.s3 import S3Store  # noqa: E402
+from pipeline.store import S3Store  # noqa: E402
 
 
-def _s3_store(server, bucket: str | None = None, **kwargs) -> S3Store:
+def _s3_store(server, bucket: str | None = None, *, max_attempts: int = 5) -> S3Store:
     bucket = bucket or server.new_bucket()
-    kwargs.setdefault("multipart_threshold_mb", 5)
-    return S3Store(bucket, "show", endpoint_url=server.endpoint, **kwargs)
+    settings = StorageSettings(endpoint_url=server.endpoint, multipart_threshold_mb=5)
+    return S3Store(bucket, "show", settings, max_attempts=max_attempts)
 
 
 def _count_puts(store: S3Store) -> list[str]:
@@ -432,7 +423,7 @@ def test_s3_missing_bucket_gives_one_clear_line_and_creates_nothing(s3_env, tmp_
 @pytest.mark.s3
 def test_s3_unreachable_endpoint_gives_one_clear_line(s3_env):
     (port,) = free_ports(1)
-    store = S3Store("castline-any", "show", endpoint_url=f"http://127.0.0.1:{port}", max_attempts=2)
+    store = S3Store("castline-any", "show", StorageSettings(endpoint_url=f"http://127.0.0.1:{port}"), max_attempts=2)
     with pytest.raises(StoreError) as err:
         store.check()
     _assert_one_line(err.value, store, f"cannot reach the S3 endpoint http://127.0.0.1:{port}", "storage.endpoint_url")

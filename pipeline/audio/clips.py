@@ -11,9 +11,10 @@ import dataclasses
 from pathlib import Path
 
 from pipeline.errors import AudioError
-from pipeline.tools.ffmpeg import run
-from pipeline.audio.loudness import convert_filter, probe
 from pipeline.model import AudioSettings
+from pipeline.tools.ffmpeg import Children, Failure, run
+
+from .loudness import convert_filter, probe
 
 __all__ = ["Clip", "prepare_clip"]
 
@@ -28,7 +29,8 @@ class Clip:
     gain_db: float
 
 
-def prepare_clip(path: Path, ffmpeg: str, out: Path, n_ch: int, settings: AudioSettings) -> Clip:
+def prepare_clip(path: Path, ffmpeg: str, out: Path, n_ch: int, settings: AudioSettings,
+                 children: Children | None = None) -> Clip:
     """Load a short intro/outro with pydub (from PCM that ffmpeg decodes, as
     there is no ffprobe for pydub to call), strip the silence a jingle file
     often carries at its ends (so a crossfade overlaps sound, not silence),
@@ -44,11 +46,11 @@ def prepare_clip(path: Path, ffmpeg: str, out: Path, n_ch: int, settings: AudioS
     from pydub.silence import detect_leading_silence
 
     rate = settings.sample_rate
-    probe(path, ffmpeg)
+    probe(path, ffmpeg, children)
     fix = "export the intro/outro again as WAV or FLAC"
     proc = run(["-v", "error", "-i", str(path), "-map", "0:a:0", "-af", f"{convert_filter(n_ch)},aresample={rate}",
-                "-f", "s32le", "-c:a", "pcm_s32le", "pipe:1"], ffmpeg=ffmpeg, source=path,
-               what="cannot be decoded", fix=fix)
+                "-f", "s32le", "-c:a", "pcm_s32le", "pipe:1"], ffmpeg=ffmpeg,
+               failure=Failure(source=path, what="cannot be decoded", fix=fix), children=children)
     if not proc.stdout:
         raise AudioError("cannot be decoded (no audio came out)", path=path, fix=fix)
     seg = AudioSegment(data=proc.stdout, sample_width=4, frame_rate=rate, channels=n_ch)

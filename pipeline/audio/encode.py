@@ -4,8 +4,9 @@ One render is one ffmpeg process: the source (and the intro/outro) decoded
 once, trimmed, denoised, levelled, crossfaded, split per format, limited and
 encoded. The main format's samples are metered on their way into the
 encoder, so the level a listener hears is known without a second decode.
-``audio.master`` decides what to render (a ``Plan``); this module only turns
-a plan into the exact ffmpeg command and runs it.
+``audio.master`` decides what to render (a ``RenderJob``, the same for every
+render of an episode, and a ``Plan``, corrected between renders); this
+module only turns them into the exact ffmpeg command and runs it.
 """
 
 from __future__ import annotations
@@ -16,17 +17,17 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.tools import ffmpeg as _ff
-from pipeline.audio.clips import Clip
-from pipeline.tools.digest import digests
+from pipeline.config import FORMATS, Format
 from pipeline.errors import AudioError
-from pipeline.config.formats import FORMATS, Format
-from pipeline.audio.loudness import (DENORMAL_GUARD, ONE_FILTER_THREAD, convert_filter, measure, parse_summary, peak_level,
-                       section)
 from pipeline.model import AudioSettings, Encoding, Loudness
+from pipeline.tools.digest import digests
+from pipeline.tools.ffmpeg import Children, Failure, run
 
-__all__ = ["FORMATS", "LEVELER", "Format", "Plan", "denoiser", "crossfade", "encoder_args", "encoding", "filter_graph",
-           "render", "stream_facts"]
+from .clips import Clip
+from .loudness import DENORMAL_GUARD, ONE_FILTER_THREAD, convert_filter, measure, parse_summary, peak_level, section
+
+__all__ = ["FORMATS", "LEVELER", "Format", "Plan", "RenderJob", "denoiser", "crossfade", "encoder_args", "encoding",
+           "expected_duration", "filter_graph", "render", "stream_facts"]
 
 log = logging.getLogger("castline.audio")  # the mastering log, as before the split
 
@@ -59,6 +60,24 @@ class Plan:
     limit: bool = True  # False when no peak can reach the ceiling: skip the limiter
     shape: tuple[str, ...] = ()  # denoiser and leveler filters, before the gain
     mono: bool = False  # dual mono (both channels the same): process one, encode it to both
+
+
+@dataclasses.dataclass(frozen=True)
+class RenderJob:
+    """What every render of one episode works on, however its plan is
+    corrected: the recording, the prepared intro and outro (None where there
+    is none), the formats to encode and the file each goes to (the main
+    format first), the settings, the channel count of the output, and what
+    the main format's encoder takes off the loudness (``codec_db``, a
+    constant per encoder: see ``audio.mastering._codec_shift``)."""
+
+    source: Path
+    clips: tuple[Clip | None, ...]
+    formats: tuple[Format, ...]
+    paths: tuple[Path, ...]
+    settings: AudioSettings
+    channels: int
+    codec_db: float = 0.0
 
 
 # The leveler: ffmpeg's Dynamic Audio Normalizer. Each 250 ms frame gets the
@@ -111,12 +130,22 @@ def _body_chain(plan: Plan, n_ch: int, rate: int, settings: AudioSettings, *,
     return chain
 
 
-def filter_graph(plan: Plan, clips: list, formats: tuple[Format, ...], n_ch: int,
-                 settings: AudioSettings, *, trim: bool = True, meter: bool = False) -> str:
+def expected_duration(job: RenderJob, plan: Plan) -> float:
+    """Seconds of output a render writes: the trimmed body, and each clip
+    less its crossfade."""
+    total = plan.end - plan.start
+    for clip in job.clips:
+        if clip is not None:
+            total += clip.duration - crossfade(job.settings, clip, plan)
+    return max(total, 0.001)
+
+
+def filter_graph(job: RenderJob, plan: Plan, *, trim: bool = True, meter: bool = False) -> str:
     """The filter graph of a render: input 0 is the source, then the clips.
     ``meter`` taps the main format's final PCM, just before its encoder,
     with ebur128 (loudness and sample peak). A dual-mono plan (``plan.mono``)
     is processed as one channel and copied to both just before the encoders."""
+    clips, formats, n_ch, settings = job.clips, job.formats, job.channels, job.settings
     rate = settings.sample_rate
     parts = [f"[0:a:0]{','.join(_body_chain(plan, n_ch, rate, settings, trim=trim))}[body]"]
     cur = "body"
@@ -175,34 +204,33 @@ def _limiter(ceiling_db: float, rate: int, oversample: int = _OVERSAMPLE) -> lis
     return [f"aresample={oversample * rate}:resampler=soxr", alimiter, f"aresample={rate}:resampler=soxr"]
 
 
-def render(source: Path, ffmpeg: str, plan: Plan, clips: list, formats: tuple[Format, ...],
-           paths: list[Path], settings: AudioSettings, n_ch: int, total: float,
-           on_progress: Callable[[float], None], codec_db: float = 0.0) -> Loudness:
+def render(job: RenderJob, plan: Plan, *, ffmpeg: str, on_progress: Callable[[float], None] | None = None,
+           children: Children | None = None) -> Loudness:
     """One decode, all encodes, and a meter on the main format's samples as
     they go into its encoder: ebur128 for the loudness, and the peak read at
     twice the rate (soxr and astats: 0.3 s of CPU per 5 minutes of stereo,
     where ebur128's 4x true peak costs 1.1 s, a third of the encoder).
-    ``codec_db`` is what the encoder takes off the loudness (a constant per
-    encoder, see ``audio._codec_shift``). Returns the loudness and peak of
-    the encoded main file. Measuring before the encoder instead of decoding
-    the encoded file again halves the cost of knowing what listeners hear."""
-    args = ["-nostats", "-v", "info", "-y", *ONE_FILTER_THREAD, "-i", str(source)]
-    for clip in clips:
+    ``job.codec_db`` is what the encoder takes off the loudness. Returns the
+    loudness and peak of the encoded main file. Measuring before the encoder
+    instead of decoding the encoded file again halves the cost of knowing
+    what listeners hear."""
+    args = ["-nostats", "-v", "info", "-y", *ONE_FILTER_THREAD, "-i", str(job.source)]
+    for clip in job.clips:
         if clip is not None:
             args += ["-i", str(clip.path)]
-    args += ["-filter_complex", filter_graph(plan, clips, formats, n_ch, settings, meter=True)]
-    for k, fmt in enumerate(formats):
-        args += ["-map", f"[o{k}]", *encoder_args(fmt, settings, n_ch), str(paths[k])]
-    done = _ff.run(args, ffmpeg=ffmpeg, source=source, what="mastering failed", fix=_FIX, progress=total,
-                   on_progress=on_progress)
+    args += ["-filter_complex", filter_graph(job, plan, meter=True)]
+    for k, fmt in enumerate(job.formats):
+        args += ["-map", f"[o{k}]", *encoder_args(fmt, job.settings, job.channels), str(job.paths[k])]
+    done = run(args, ffmpeg=ffmpeg, failure=Failure(source=job.source, what="mastering failed", fix=_FIX),
+               progress=expected_duration(job, plan), on_progress=on_progress, children=children)
     try:
         loud = parse_summary(section(done.log, f"ebur128@{LOUD}"))
     except AudioError:  # no reading came back: measure the file itself
-        return measure(paths[0], ffmpeg)
+        return measure(job.paths[0], ffmpeg, children)
     peak = peak_level(done.log, f"astats@{PEAK}")
     if peak != peak:  # NaN: no peak reading
-        return measure(paths[0], ffmpeg)
-    return Loudness(integrated=round(loud.integrated - codec_db, 1), lra=loud.lra, true_peak=round(peak, 1))
+        return measure(job.paths[0], ffmpeg, children)
+    return Loudness(integrated=round(loud.integrated - job.codec_db, 1), lra=loud.lra, true_peak=round(peak, 1))
 
 
 def encoding(path: Path, fmt: Format, settings: AudioSettings) -> Encoding:

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import AudioError
-from pipeline.tools.ffmpeg import last_error_line, run, run_together
 from pipeline.model import Loudness
+from pipeline.tools.ffmpeg import Children, Failure, last_error_line, run, run_together
 
-SILENT_LUFS = -70.0  # ebur128 reports the absolute gate when nothing passes it
+from .gating import SILENT_LUFS, integrated, loudness_range
+
 HALVES_FROM_S = 60.0  # a recording this long or longer is measured in two halves at once
 # Before every ebur128: ffmpeg's denormal remedy, a DC of -351 dBFS. Where a
 # recording is digitally silent (pauses between takes, an edited gap) the
@@ -60,6 +61,25 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class Measuring:
+    """What the measuring pass is asked to find, besides the recording's
+    loudness, in ``channels`` (1 or 2: as the render will process it).
+
+    ``silence``, ``(threshold_dbfs, min_seconds)``: where the speech starts
+    and ends (silencedetect), for the trim. ``shape``: the filters the render
+    applies before its gain (the leveler), measured again after them, since
+    that is what the gain acts on. ``noise``: the recording's noise floor
+    (the denoiser's setting). ``dual_mono``: whether a stereo recording's
+    two channels are one mono signal."""
+
+    channels: int
+    silence: tuple[float, float] | None = None
+    shape: tuple[str, ...] = ()
+    noise: bool = False
+    dual_mono: bool = False
+
+
+@dataclass(frozen=True)
 class Analysis:
     """The measuring pass over a source: its loudness, decoded duration, and
     where speech starts and ends (``start``/``end`` in seconds) once leading
@@ -81,7 +101,7 @@ def _check_file(path: Path) -> None:
         raise AudioError("recording is empty (0 bytes)", path=path, fix=_FIX_READ)
 
 
-def probe(path: Path, ffmpeg: str) -> SourceInfo:
+def probe(path: Path, ffmpeg: str, children: Children | None = None) -> SourceInfo:
     """Read duration, channels, rate and codec of the first audio stream.
 
     Raises AudioError for a missing, empty or unreadable file, or one with
@@ -91,7 +111,8 @@ def probe(path: Path, ffmpeg: str) -> SourceInfo:
     known = _wav_header(path)
     if known is not None:
         return known
-    proc = run(["-i", str(path)], ffmpeg=ffmpeg, source=path, check=False)  # no output: always "fails"
+    proc = run(["-i", str(path)], ffmpeg=ffmpeg, children=children,
+               failure=Failure(source=path, raises=False))  # no output: always "fails"
     text = proc.log
     stream = re.search(r"Stream #\d+:\d+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)", text)
     if stream is None:
@@ -108,7 +129,7 @@ def probe(path: Path, ffmpeg: str) -> SourceInfo:
     if dur:
         duration = int(dur.group(1)) * 3600 + int(dur.group(2)) * 60 + float(dur.group(3))
     else:  # a raw stream without a header length: decode it to know
-        duration = analyse(path, ffmpeg, channels=channels, silence=None).duration
+        duration = analyse(path, ffmpeg, Measuring(channels=channels), children=children).duration
     return SourceInfo(duration=duration, channels=channels, sample_rate=rate, codec=codec)
 
 
@@ -160,12 +181,12 @@ def _wav_header(path: Path) -> SourceInfo | None:
     return None
 
 
-def measure(path: Path, ffmpeg: str) -> Loudness:
+def measure(path: Path, ffmpeg: str, children: Children | None = None) -> Loudness:
     """Integrated loudness, true peak and loudness range of a file, per EBU R128."""
     _check_file(path)
     proc = run(["-nostats", "-i", str(path), "-map", "0:a:0", "-af",
                 f"{DENORMAL_GUARD},ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
-               ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ)
+               ffmpeg=ffmpeg, failure=_cannot_decode(path), children=children)
     return parse_summary(proc.log, path)
 
 
@@ -189,10 +210,9 @@ def convert_filter(channels: int) -> str:
     return f"aformat=sample_fmts=flt:channel_layouts={layout}"
 
 
-def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, float] | None,
-            shape: tuple[str, ...] = (), noise: bool = False, duration: float = 0.0,
-            dual_mono: bool = False, on_progress: Callable[[float], None] | None = None) -> Analysis:
-    """One decode: if ``silence`` is ``(threshold_dbfs, min_seconds)``,
+def analyse(path: Path, ffmpeg: str, asked: Measuring, *, duration: float = 0.0,
+            on_progress: Callable[[float], None] | None = None, children: Children | None = None) -> Analysis:
+    """One decode: if ``asked.silence`` is ``(threshold_dbfs, min_seconds)``,
     silencedetect for the trim points, and ebur128 on the recording as it
     is; and, if given, on a second filter thread, the ``shape`` filters the
     render applies before its gain (the leveler) and ebur128 again, on what
@@ -207,9 +227,10 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
     (the probed length) turns ffmpeg's progress into ``on_progress``.
     A recording of ``HALVES_FROM_S`` or more, without ``shape``, is measured
     in two halves at once (``_analyse_halves``)."""
+    channels, silence, shape, noise, dual_mono = (asked.channels, asked.silence, asked.shape, asked.noise,
+                                                  asked.dual_mono)
     if not shape and duration >= HALVES_FROM_S:
-        return _analyse_halves(path, ffmpeg, channels=channels, silence=silence, noise=noise,
-                               duration=duration, dual_mono=dual_mono, on_progress=on_progress)
+        return _analyse_halves(path, ffmpeg, asked, duration=duration, on_progress=on_progress, children=children)
     chain = [convert_filter(channels)]
     if silence is not None:
         chain.append(f"silencedetect=n={silence[0]}dB:d={silence[1]}")
@@ -222,8 +243,8 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
     if dual_mono:
         outputs += ["-map", "0:a:0", "-af", "pan=mono|c0=c0-c1,astats@side=measure_perchannel=none:"
                     "measure_overall=Peak_level", "-f", "null", "-"]
-    proc = run(["-nostats", *ONE_FILTER_THREAD, "-i", str(path), *outputs], ffmpeg=ffmpeg, source=path,
-               what="cannot be decoded", fix=_FIX_READ, progress=duration, on_progress=on_progress)
+    proc = run(["-nostats", *ONE_FILTER_THREAD, "-i", str(path), *outputs], ffmpeg=ffmpeg,
+               failure=_cannot_decode(path), progress=duration, on_progress=on_progress, children=children)
     text = proc.log
     raw = parse_summary(section(text, "ebur128@source"), path)
     loud = parse_summary(section(text, "ebur128@shaped"), path) if shape else raw
@@ -239,9 +260,8 @@ def analyse(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, flo
                     noise=floor, dual_mono=dual_mono and peak_level(text, "astats@side") == float("-inf"))
 
 
-def _analyse_halves(path: Path, ffmpeg: str, *, channels: int, silence: tuple[float, float] | None,
-                    noise: bool, duration: float, dual_mono: bool,
-                    on_progress: Callable[[float], None] | None) -> Analysis:
+def _analyse_halves(path: Path, ffmpeg: str, asked: Measuring, *, duration: float,
+                    on_progress: Callable[[float], None] | None, children: Children | None) -> Analysis:
     """The measuring pass in two ffmpeg processes at once, one per half of
     the recording, each decoding its own half (a meter filter runs on one
     thread, so one process measures at one core's speed; the render, after
@@ -253,10 +273,11 @@ def _analyse_halves(path: Path, ffmpeg: str, *, channels: int, silence: tuple[fl
     blocks ending up to 300 ms after the cut from the first half (which
     reads on ``_OVERLAP_S`` past it), the rest from the second. Integrated
     loudness and loudness range are then computed from the blocks as
-    ebur128 does (``_gated``, ``_range``): within 0.02 LU of a single pass
+    ebur128 does (``gating``): within 0.02 LU of a single pass
     on every source of the benchmark. Silence is found in each half and
     joined across the cut; the overlap is longer than the shortest silence,
     so a silence the cut runs through is seen whole."""
+    channels, silence, noise, dual_mono = asked.channels, asked.silence, asked.noise, asked.dual_mono
     cut = round(duration / 2, 1)  # on the meter's 100 ms grid
     overlap = max(_OVERLAP_S, (silence[1] + 0.5) if silence else 0.0)
     halves = [(0.0, cut + overlap), (cut, None)]
@@ -272,8 +293,9 @@ def _analyse_halves(path: Path, ffmpeg: str, *, channels: int, silence: tuple[fl
             outputs += ["-map", "0:a:0", "-af", "pan=mono|c0=c0-c1,astats@side=measure_perchannel=none:"
                         "measure_overall=Peak_level", "-f", "null", "-"]
         commands.append(["-nostats", *ONE_FILTER_THREAD, *where, "-i", str(path), *outputs])
-    first, second = run_together(commands, ffmpeg=ffmpeg, source=path, what="cannot be decoded", fix=_FIX_READ,
-                                 progress=[cut + overlap, max(duration - cut, 0.001)], on_progress=on_progress)
+    first, second = run_together(commands, ffmpeg=ffmpeg, failure=_cannot_decode(path),
+                                 progress=[cut + overlap, max(duration - cut, 0.001)], on_progress=on_progress,
+                                 children=children)
     texts = (first.log, second.log)
     early, later = list(_frames(texts[0])), list(_frames(texts[1]))
     m_values = [m for t, m, _ in early if t < cut + 0.35] + [m for _, m, _ in later]  # 400 ms blocks to cut + 0.3 s
@@ -284,7 +306,7 @@ def _analyse_halves(path: Path, ffmpeg: str, *, channels: int, silence: tuple[fl
             peaks.append(parse_summary(section(text, "ebur128@source"), path).true_peak)
         except AudioError:  # a half with nothing in it (a length the header got wrong)
             pass
-    raw = Loudness(integrated=round(_gated(m_values), 1), lra=round(_range(s_values), 1),
+    raw = Loudness(integrated=round(integrated(m_values), 1), lra=round(loudness_range(s_values), 1),
                    true_peak=max(peaks) if peaks else float("-inf"))
     floor = float("nan")
     if noise:
@@ -310,32 +332,6 @@ def _frames(text: str):
         yield float(t), float(m), float(st)
 
 
-def _gated(blocks: list[float]) -> float:
-    """Integrated loudness from the 400 ms blocks' loudness, as BS.1770-4
-    gates them: blocks under -70 LUFS are left out, then those more than
-    10 LU under the mean of the rest."""
-    kept = [10 ** (b / 10) for b in blocks if b >= SILENT_LUFS]
-    if not kept:
-        return SILENT_LUFS
-    gate = 10 * math.log10(sum(kept) / len(kept)) - 10
-    heard = [e for e in kept if 10 * math.log10(e) >= gate]
-    return 10 * math.log10(sum(heard) / len(heard))
-
-
-def _range(windows: list[float]) -> float:
-    """Loudness range (EBU Tech 3342) from the 3 s windows' loudness: the
-    spread from the 10th to the 95th percentile of those over -70 LUFS and
-    within 20 LU of their mean."""
-    kept = [w for w in windows if w >= SILENT_LUFS]
-    if not kept:
-        return 0.0
-    gate = 10 * math.log10(sum(10 ** (w / 10) for w in kept) / len(kept)) - 20
-    heard = sorted(w for w in kept if w >= gate)
-    low = heard[min(len(heard) - 1, max(0, round(0.10 * len(heard)) - 1))]
-    high = heard[min(len(heard) - 1, max(0, round(0.95 * len(heard)) - 1))]
-    return high - low
-
-
 def _speech(quiet: list[tuple[float, float]], total: float) -> tuple[float, float]:
     """Where the sound starts and ends, given the silences found (in any
     order, overlapping where two parts saw the same one): after a silence
@@ -352,6 +348,10 @@ def _speech(quiet: list[tuple[float, float]], total: float) -> tuple[float, floa
     if joined and joined[-1][1] >= total - 0.02:
         end = joined[-1][0]
     return start, end
+
+
+def _cannot_decode(path: Path) -> Failure:
+    return Failure(source=path, what="cannot be decoded", fix=_FIX_READ)
 
 
 def _refuse_empty(path: Path, duration: float, raw: Loudness, start: float, end: float) -> None:

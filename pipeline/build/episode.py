@@ -16,22 +16,49 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from pipeline.tools import images as art
-from pipeline.tags import write as tags
-from pipeline.build.media import (HashCache, MediaPlan, cached_master, is_mastered, master_cached, media_plan, media_record,
-                    published_master, record_media, tag_cached)
+from pipeline.audio import probe
 from pipeline.errors import NotesError
+from pipeline.ingest import Cue, Markdown, read_transcript, transcript_bytes
+from pipeline.model import BuildSettings, Chapter, Encoding, Episode, MasteredAudio
 from pipeline.progress import Progress, Quiet
+from pipeline.store import EpisodeRecord, Store, Upload, chapters_key, headers_for, make_upload, page_key
+from pipeline.tags import TagInfo
 from pipeline.text import clock
-from pipeline.model import Chapter, Encoding, Episode, MasteredAudio, Settings
-from pipeline.build.plan import PlannedEpisode, Work
-from pipeline.site.render import Built, chapters_key, page_key
-from pipeline.store.state import EpisodeRecord
-from pipeline.store.protocol import Store, Upload, headers_for, make_upload
-from pipeline.ingest.transcript import Cue, read_transcript, transcript_bytes
+from pipeline.tools import images as art
+from pipeline.tools.ffmpeg import Children, find_ffmpeg
+
+from .media import (
+    HashCache,
+    MediaPlan,
+    cached_master,
+    is_mastered,
+    master_cached,
+    media_plan,
+    media_record,
+    published_master,
+    record_media,
+    tag_cached,
+)
+from .plan import PlannedEpisode, Work
 
 ART_DIR = ".castline/cache/art"
 MASTER_WORKERS = 2  # episodes mastered at once (each ffmpeg also uses a second core part of the time)
+
+
+@dataclass(frozen=True)
+class Built:
+    """One episode ready to publish: its notes, its GUID and its media."""
+
+    episode: Episode
+    guid: str
+    media: MasteredAudio
+    media_key: str
+    alternate_keys: tuple[str, ...]
+    art_key: str | None  # the episode's own art, published; None: the show's
+    chapters: tuple[Chapter, ...]  # on the published audio's timeline
+    transcript: tuple[Cue, ...]
+    transcript_key: str | None
+    first_published: datetime | None = None
 
 
 def shift_chapters(chapters: tuple[Chapter, ...], offset: float, duration: float) -> tuple[Chapter, ...]:
@@ -52,15 +79,16 @@ def shift_cues(cues: tuple[Cue, ...], offset: float) -> tuple[Cue, ...]:
                  for c in cues if c.end + offset > 0)
 
 
-def tag_info(settings: Settings, ep: Episode, guid: str, duration: float, cover: tuple[bytes, str],
-             offset: float = 0.0) -> tags.TagInfo:
-    show = settings.show
-    from pipeline.ingest.notes import plain_text
-
-    return tags.TagInfo(
+def tag_info(settings: BuildSettings, ep: Episode, guid: str, mastered: MasteredAudio, cover: tuple[bytes, str],
+             markdown: Markdown) -> TagInfo:
+    """What the episode file says about itself: its notes, the show, its
+    chapters on the mastered audio's timeline, the cover (``cover``: bytes
+    and MIME type)."""
+    show, duration, offset = settings.show, mastered.duration, mastered.offset
+    return TagInfo(
         title=ep.title, artist=", ".join(h.name for h in show.hosts) or show.author, album=show.title, date=ep.date,
-        duration=duration, track=ep.number, season=ep.season, summary=ep.summary or plain_text(ep.body, 280),
-        description=plain_text(ep.body), copyright=show.copyright,
+        duration=duration, track=ep.number, season=ep.season, summary=ep.summary or markdown.text(ep.body, 280),
+        description=markdown.text(ep.body), copyright=show.copyright,
         page_url=show.base_url + f"episodes/{ep.slug}.html", feed_url=settings.feed_url, guid=guid,
         cover=cover[0], cover_mime=cover[1], chapters=shift_chapters(ep.chapters, offset, duration),
         id3_version=settings.audio.id3_version,
@@ -70,7 +98,7 @@ def tag_info(settings: Settings, ep: Episode, guid: str, duration: float, cover:
 class ArtCache:
     """Art is shared by many episodes (the show's cover): prepare it once."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: BuildSettings) -> None:
         self.out = settings.root / ART_DIR
         self.covers: dict[Path, tuple[bytes, str]] = {}
         self.prepared: dict[Path, art.PreparedArt] = {}
@@ -89,13 +117,16 @@ class ArtCache:
 class Masters:
     """Masters due episodes on a small thread pool while the main thread
     tags and collects them in order. ffmpeg runs as a subprocess, so two
-    threads keep two cores busy; the result is the same as one at a time."""
+    threads keep two cores busy; the result is the same as one at a time.
+    Every ffmpeg they start is entered in ``children``, so leaving by Ctrl-C
+    or a failure stops the renders under way at once."""
 
-    def __init__(self, settings: Settings, workers: int, progress: Progress | None = None) -> None:
+    def __init__(self, settings: BuildSettings, workers: int, progress: Progress | None = None) -> None:
         self.settings, self.workers, self.progress = settings, workers, progress or Quiet()
         self.futures: dict[str, Future] = {}
         self.pool: ThreadPoolExecutor | None = None
         self.bars: dict[str, Callable[[float], None]] = {}
+        self.children = Children()
 
     def __enter__(self) -> "Masters":
         if self.workers > 1:
@@ -105,9 +136,7 @@ class Masters:
     def __exit__(self, exc_type, *exc_info) -> None:
         if self.pool is not None:
             if exc_type is not None:  # Ctrl-C or a failure: stop the renders now instead of waiting for them
-                from pipeline.tools.ffmpeg import stop_all
-
-                stop_all()
+                self.children.stop_all()
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def bar(self, ep: Episode) -> Callable[[float], None]:
@@ -126,12 +155,13 @@ class Masters:
     def start(self, ep: Episode, plan: MediaPlan) -> None:
         if self.pool is not None and plan.master_key not in self.futures and not is_mastered(self.settings, plan):
             self.futures[plan.master_key] = self.pool.submit(master_cached, self.settings, ep, plan,
-                                                             on_progress=self.bar(ep))
+                                                             on_progress=self.bar(ep), children=self.children)
 
     def get(self, ep: Episode, plan: MediaPlan) -> MasteredAudio:
         future = self.futures.pop(plan.master_key, None)
         result = future.result() if future is not None else master_cached(self.settings, ep, plan,
-                                                                          on_progress=self.bar(ep))
+                                                                          on_progress=self.bar(ep),
+                                                                          children=self.children)
         self.bar(ep)(1.0)
         return result
 
@@ -147,8 +177,23 @@ class BuiltEpisode:
     estimated: bool = False  # dry run: media sizes estimated, not mastered yet
 
 
-def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, *, masters: Masters,
-                  dry_run: bool, arts: ArtCache, hashes: HashCache, store: Store) -> BuiltEpisode:
+@dataclass(frozen=True)
+class Workshop:
+    """What every due episode of one publish is built with: the renders
+    under way (``Masters``), the prepared art, the recordings' hashes and the
+    store (a retag may read the published file back), and the Markdown
+    renderer the run shares. ``dry_run``: nothing is mastered, sizes are
+    estimated."""
+
+    masters: Masters
+    arts: ArtCache
+    hashes: HashCache
+    store: Store
+    markdown: Markdown
+    dry_run: bool = False
+
+
+def build_episode(settings: BuildSettings, p: PlannedEpisode, now: datetime, shop: Workshop) -> BuiltEpisode:
     """Master/tag (or reuse) one episode's media; its art, chapters and
     transcript on the published audio's timeline; its state record."""
     ep, record = p.episode, p.record
@@ -158,7 +203,7 @@ def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, *, maste
         media, key, alt_keys = record_media(record.media)
         prints = (record.own or p.prints.own, record.shared or p.prints.shared, record.master_key or p.prints.master_key,
                   record.fingerprint)
-    elif dry_run and (p.work is Work.RETAG or not is_mastered(settings, master_plan(p))):
+    elif shop.dry_run and (p.work is Work.RETAG or not is_mastered(settings, master_plan(p))):
         media, key, alt_keys = _estimate(settings, p)
         estimated = True
         media_uploads = [Upload(key=k, source=e.path, sha256="", size=e.size, content_type=e.mime,
@@ -166,11 +211,11 @@ def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, *, maste
                          for k, e in zip([key, *alt_keys], (media.main, *media.alternates))]
         prints = (p.prints.own, p.prints.shared, p.prints.master_key, None)
     else:
-        mastered = _master(settings, p, masters, store)
+        mastered = _master(settings, p, shop.masters, shop.store)
         _check_chapters(ep, mastered)
-        info = tag_info(settings, ep, p.guid, mastered.duration, arts.cover(ep.image or settings.show.image),
-                        mastered.offset)
-        plan = media_plan(settings, ep, info, hashes)
+        info = tag_info(settings, ep, p.guid, mastered, shop.arts.cover(ep.image or settings.show.image),
+                        shop.markdown)
+        plan = media_plan(settings, ep, info, shop.hashes)
         master_key = record.master_key if p.work is Work.RETAG else plan.master_key
         if master_key != plan.master_key:
             fingerprint = hashlib.sha256(f"{master_key}\n{plan.fingerprint}".encode()).hexdigest()
@@ -181,7 +226,7 @@ def build_episode(settings: Settings, p: PlannedEpisode, now: datetime, *, maste
         media_uploads = [make_upload(k, e.path, e.sha256) for k, e in zip([key, *alt_keys], (media.main, *media.alternates))]
         prints = (p.prints.own, p.prints.shared, master_key, plan.fingerprint)
     uploads = list(media_uploads)
-    ep_art = arts.prepare(ep.image) if ep.image else None
+    ep_art = shop.arts.prepare(ep.image) if ep.image else None
     if ep_art:
         uploads.append(make_upload(f"art/{ep_art.name}", ep_art.path, ep_art.sha256))
     cues: tuple[Cue, ...] = shift_cues(read_transcript(ep.transcript), media.offset) if ep.transcript else ()
@@ -215,7 +260,7 @@ def master_plan(p: PlannedEpisode) -> MediaPlan:
     return MediaPlan(fingerprint="", master_key=p.prints.master_key, source_sha256=p.prints.source_sha256)
 
 
-def _master(settings: Settings, p: PlannedEpisode, masters: Masters, store: Store) -> MasteredAudio:
+def _master(settings: BuildSettings, p: PlannedEpisode, masters: Masters, store: Store) -> MasteredAudio:
     """The master to tag: made (or taken from the cache) with the current
     settings; for a retag, the one the episode was published with (from
     the cache, else the published file itself: re-tagging replaces every
@@ -240,21 +285,18 @@ def _check_chapters(ep: Episode, mastered: MasteredAudio) -> None:
                 fix="correct its start time (times are on the recording's own timeline) or remove it")
 
 
-def _estimate(settings: Settings, p: PlannedEpisode) -> tuple[MasteredAudio, str, list[str]]:
+def _estimate(settings: BuildSettings, p: PlannedEpisode) -> tuple[MasteredAudio, str, list[str]]:
     """A dry run does not master: the media of a new or changed episode is
     shown with its size estimated from the recording's length and the
     bitrate (the real file differs by the trim and the tags)."""
     if p.work is Work.RETAG:
         return record_media(p.record.media)
-    from pipeline.audio.master import probe
-    from pipeline.tools.ffmpeg import find_ffmpeg
-
     ep, a = p.episode, settings.audio
     media = estimated_media(settings, ep, probe(ep.audio_path, find_ffmpeg(a.ffmpeg)).duration)
     return media, f"media/{ep.slug}-pending.{a.format}", [f"media/{ep.slug}-pending.{f}" for f in a.alternates]
 
 
-def estimated_media(settings: Settings, ep: Episode, duration: float) -> MasteredAudio:
+def estimated_media(settings: BuildSettings, ep: Episode, duration: float) -> MasteredAudio:
     """Media not mastered yet, as the feed and a dry run see it: each
     encoding's size from the recording's length and the bitrate."""
     a = settings.audio

@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
-from pipeline.audio import master as audio
-from pipeline.audio import passthrough
-from pipeline.tags import write as tags
+from pipeline.audio import cache_key, effective_audio, master, passthrough, passthrough_key
+from pipeline.model import BuildSettings, Encoding, Episode, Loudness, MasteredAudio
+from pipeline.tags import TagInfo, write_tags
 from pipeline.tools.digest import digests, sha256_of
-from pipeline.tools.tempfiles import CACHE_DIR, temp_prefix
-from pipeline.model import Encoding, Episode, Loudness, MasteredAudio, Settings
+from pipeline.tools.ffmpeg import Children
+from pipeline.tools.filecache import FileCache
+from pipeline.tools.tempfiles import CACHE_DIR, work_dir
 
+TAG_WRITER = "pipeline.tags"  # the tag writer as published fingerprints name it (its module's name before the
+# stage packages): a new name here would make every published episode look re-tagged
 
 
 class HashCache:
@@ -34,36 +35,23 @@ class HashCache:
     large show does not re-read every recording."""
 
     def __init__(self, root: Path) -> None:
-        self.path = root / CACHE_DIR / "hashes.json"
-        try:
-            self.data: dict[str, list] = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            self.data = {}
-        self.dirty = False
+        self.files = FileCache(root / CACHE_DIR / "hashes.json")
         self.seen: dict[Path, str] = {}  # this run's answers: the plan and the build ask for the same files
 
     def sha256(self, path: Path) -> str:
         if path in self.seen:
             return self.seen[path]
-        st = path.stat()
-        key = str(path.resolve())
-        hit = self.data.get(key)
-        if hit and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-            digest = hit[2]
+        stamp, hit = self.files.get(path)
+        if hit:
+            digest = hit[0]
         else:
             digest = sha256_of(path)
-            self.data[key] = [st.st_size, st.st_mtime_ns, digest]
-            self.dirty = True
+            self.files.put(path, stamp, [digest])
         self.seen[path] = digest
         return digest
 
     def save(self) -> None:
-        if self.dirty:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{temp_prefix()}hashes-", suffix=".partial", dir=self.path.parent)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(json.dumps(self.data))
-            os.replace(tmp, self.path)
+        self.files.save()
 
 
 @dataclass(frozen=True)
@@ -75,41 +63,42 @@ class MediaPlan:
     source_sha256: str
 
 
-def master_key_for(settings: Settings, episode: Episode, hashes: HashCache) -> str:
+def master_key_for(settings: BuildSettings, episode: Episode, hashes: HashCache) -> str:
     """The cache key of the episode's master: its recording, every audio
     setting that shapes it, the intro/outro contents, castline's audio
     version. Cheap (hashes are cached by size and mtime)."""
     a = settings.audio
     source = hashes.sha256(episode.audio_path)
     if not episode.master:
-        return passthrough.cache_key(source)
+        return passthrough_key(source)
     intro = hashes.sha256(a.intro) if a.intro else None
     outro = hashes.sha256(a.outro) if a.outro else None
-    return audio.cache_key(source, audio.effective_audio(a, episode), intro, outro)
+    return cache_key(source, effective_audio(a, episode), intro, outro)
 
 
-def media_plan(settings: Settings, episode: Episode, tag_info: tags.TagInfo, hashes: HashCache) -> MediaPlan:
+def media_plan(settings: BuildSettings, episode: Episode, tag_info: TagInfo, hashes: HashCache) -> MediaPlan:
     source = hashes.sha256(episode.audio_path)
     master_key = master_key_for(settings, episode, hashes)
     tag_json = json.dumps(_tag_dict(tag_info), sort_keys=True, default=str)
-    fingerprint = hashlib.sha256(f"{master_key}\n{tags.__name__}\n{tag_json}".encode()).hexdigest()
+    fingerprint = hashlib.sha256(f"{master_key}\n{TAG_WRITER}\n{tag_json}".encode()).hexdigest()
     return MediaPlan(fingerprint=fingerprint, master_key=master_key, source_sha256=source)
 
 
-def _tag_dict(info: tags.TagInfo) -> dict:
+def _tag_dict(info: TagInfo) -> dict:
     d = asdict(info)
     cover = d.pop("cover", None)
     d["cover_sha256"] = hashlib.sha256(cover).hexdigest() if cover else None
     return d
 
 
-def is_mastered(settings: Settings, plan: MediaPlan) -> bool:
+def is_mastered(settings: BuildSettings, plan: MediaPlan) -> bool:
     """Whether the master for ``plan`` is already in the cache."""
     return (settings.root / CACHE_DIR / "master" / plan.master_key / "master.json").is_file()
 
 
-def master_cached(settings: Settings, episode: Episode, plan: MediaPlan,
-                  on_progress: Callable[[float], None] | None = None) -> MasteredAudio:
+def master_cached(settings: BuildSettings, episode: Episode, plan: MediaPlan,
+                  on_progress: Callable[[float], None] | None = None,
+                  children: Children | None = None) -> MasteredAudio:
     """Master the episode's recording, or take the master from the cache.
 
     The work happens in a folder of its own (two publishes, or two threads,
@@ -120,11 +109,11 @@ def master_cached(settings: Settings, episode: Episode, plan: MediaPlan,
     meta_path = master_dir / "master.json"
     if meta_path.is_file():
         return _load_master(meta_path)
-    tmp = _work_dir(master_dir)
+    tmp = work_dir(master_dir)
     try:
-        make = audio.master if episode.master else passthrough.passthrough  # master: false publishes it as it is
-        mastered = make(episode.audio_path, tmp, audio.effective_audio(settings.audio, episode), stem="master",
-                        on_progress=on_progress)
+        make = master if episode.master else passthrough  # master: false publishes it as it is
+        mastered = make(episode.audio_path, tmp, effective_audio(settings.audio, episode), stem="master",
+                        on_progress=on_progress, children=children)
         mastered = _relocate(mastered, tmp, master_dir)
         (tmp / "master.json").write_text(json.dumps(_dump_master(mastered), indent=1))
         return mastered if _install(tmp, master_dir) else _load_master(meta_path)
@@ -132,20 +121,20 @@ def master_cached(settings: Settings, episode: Episode, plan: MediaPlan,
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def cached_master(settings: Settings, master_key: str | None) -> MasteredAudio | None:
+def cached_master(settings: BuildSettings, master_key: str | None) -> MasteredAudio | None:
     """The master cached under ``master_key``, or None."""
     meta = settings.root / CACHE_DIR / "master" / (master_key or "-") / "master.json"
     return _load_master(meta) if master_key and meta.is_file() else None
 
 
-def published_master(settings: Settings, record, store) -> MasteredAudio:
+def published_master(settings: BuildSettings, record, store) -> MasteredAudio:
     """The episode's published media, fetched from the store into the cache
     (``published/<fingerprint>``), as the master to re-tag: used when the
     master it was made from is not cached on this machine."""
     media, key, alt_keys = record_media(record.media)
     folder = settings.root / CACHE_DIR / "published" / (record.fingerprint or record.guid)
     if not (folder / "done").is_file():
-        tmp = _work_dir(folder)
+        tmp = work_dir(folder)
         try:
             for k in (key, *alt_keys):
                 store.download(k, tmp / k.rsplit("/", 1)[-1])
@@ -162,7 +151,7 @@ def published_master(settings: Settings, record, store) -> MasteredAudio:
                          tuple(local(a, k) for a, k in zip(media.alternates, alt_keys)), media.offset)
 
 
-def tag_cached(settings: Settings, plan: MediaPlan, mastered: MasteredAudio, tag_info: tags.TagInfo) -> MasteredAudio:
+def tag_cached(settings: BuildSettings, plan: MediaPlan, mastered: MasteredAudio, tag_info: TagInfo) -> MasteredAudio:
     """Copy the master and write the tags, cached under the fingerprint
     (the master plus every tag value): retagging happens only when a tag
     would change. Installed in one rename, like ``master_cached``."""
@@ -170,13 +159,13 @@ def tag_cached(settings: Settings, plan: MediaPlan, mastered: MasteredAudio, tag
     meta = out_dir / "tagged.json"
     if meta.is_file():
         return _load_master(meta)
-    tmp = _work_dir(out_dir)
+    tmp = work_dir(out_dir)
     try:
         encodings = []
         for enc in (mastered.main, *mastered.alternates):
             target = tmp / enc.path.name
             shutil.copyfile(enc.path, target)
-            tags.write_tags(target, tag_info, ffmpeg=settings.audio.ffmpeg)
+            write_tags(target, tag_info, ffmpeg=settings.audio.ffmpeg)
             sha256, sha384 = digests(target)
             encodings.append(Encoding(path=out_dir / target.name, format=enc.format, mime=enc.mime,
                                       size=target.stat().st_size, sha256=sha256, bitrate=enc.bitrate, sha384=sha384))
@@ -188,13 +177,6 @@ def tag_cached(settings: Settings, plan: MediaPlan, mastered: MasteredAudio, tag
         return result if _install(tmp, out_dir) else _load_master(meta)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _work_dir(final: Path) -> Path:
-    """A fresh folder beside ``final``, private to this process and thread,
-    named for its process so a later run can clean it up after a crash."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{temp_prefix()}{final.name[:16]}-", suffix=".partial", dir=final.parent))
 
 
 def _install(tmp: Path, final: Path) -> bool:

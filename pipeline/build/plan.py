@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from pipeline.build.media import HashCache, master_key_for
 from pipeline.errors import CastlineError, StateError
-from pipeline.model import Episode, Settings
-from pipeline.store.state import EpisodeRecord, Match, State, match_episodes
-from pipeline.model import EpisodeState
-from pipeline.store.protocol import Stamp
+from pipeline.ingest import Ingested
+from pipeline.model import BuildSettings, Episode, EpisodeState, PublishOptions
+from pipeline.store import EpisodeRecord, Match, Stamp, State, match_episodes
+
+from .media import HashCache, master_key_for
 
 
 class Work(Enum):
@@ -95,19 +95,20 @@ class Plan:
 
 
 @dataclass(frozen=True)
-class Options:
-    """What the host asked for on the command line."""
+class Published:
+    """What the store holds as this publish starts: the published state, the
+    store's listing (key -> stamp) and the show's podcast:guid."""
 
-    only: tuple[str, ...] = ()  # publish SLUG ...: others stay as published
-    remove: tuple[str, ...] = ()  # --remove SLUG ...
-    retag_all: bool = False
-    remaster_all: bool = False
+    state: State
+    listing: dict[str, Stamp]
+    podcast_guid: str
 
 
-def plan_publish(settings: Settings, episodes: tuple[Episode, ...], present_slugs: set[str], state: State,
-                 podcast_guid: str, hashes: HashCache, listing: dict[str, Stamp], now: datetime,
-                 options: Options) -> Plan:
+def plan_publish(settings: BuildSettings, found: Ingested, published: Published, hashes: HashCache, now: datetime,
+                 options: PublishOptions = PublishOptions()) -> Plan:
     """Classify every episode (see the module docstring)."""
+    episodes, present_slugs = found.episodes, found.slugs
+    state, listing, podcast_guid = published.state, published.listing, published.podcast_guid
     problems: list[CastlineError] = []
     warnings: list[str] = []
     held: list[Held] = []
@@ -170,8 +171,8 @@ def plan_publish(settings: Settings, episodes: tuple[Episode, ...], present_slug
     return Plan(tuple(due), tuple(held), tuple(problems), tuple(warnings), stale_tags, stale_masters)
 
 
-def _plan_one(settings: Settings, m: Match, hashes: HashCache, listing: dict[str, Stamp],
-              options: Options) -> PlannedEpisode:
+def _plan_one(settings: BuildSettings, m: Match, hashes: HashCache, listing: dict[str, Stamp],
+              options: PublishOptions) -> PlannedEpisode:
     ep, record = m.episode, m.record
     prints = fingerprints(settings, ep, m.guid, hashes)
     if record is None or record.removed or not record.media:
@@ -201,7 +202,7 @@ def _reuse(m: Match, prints: Prints, listing: dict[str, Stamp]) -> PlannedEpisod
     return PlannedEpisode(m.episode, m.guid, record, EpisodeState.PUBLISHED, Work.REUSE, prints)
 
 
-def fingerprints(settings: Settings, ep: Episode, guid: str, hashes: HashCache) -> Prints:
+def fingerprints(settings: BuildSettings, ep: Episode, guid: str, hashes: HashCache) -> Prints:
     show = settings.show
     source = hashes.sha256(ep.audio_path)
     own = {

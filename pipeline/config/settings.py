@@ -12,7 +12,8 @@ the one rule of ``pipeline.text`` (absolute http, https or mailto), host text
 (titles, names, descriptions) is cleaned of control characters, and the
 rules shared with other modules live in one place: the language pattern and
 the ``podcast:medium`` values in ``feeds.vocab``, the encodings in
-``pipeline.audio.encode``, the S3 bucket name rule here (``s3_url_problem``).
+``pipeline.audio.encode``, the S3 bucket name rule in ``pipeline.store``
+(``s3_url_problem``).
 """
 
 from __future__ import annotations
@@ -25,39 +26,21 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feeds.vocab import LANGUAGE, MEDIUMS
-
-from pipeline.config.formats import FORMATS
+from feeds.vocab import APPLE_CATEGORIES, LANGUAGE, MEDIUMS
 from pipeline.errors import CastlineError, ConfigError, Problems
-from pipeline.ingest.frontmatter import TomlBoundsError, load_toml
 from pipeline.model import AudioSettings, Category, Link, Person, Settings, Show, StorageSettings
-from pipeline.config.podcasting import read_notify, read_show_tags, read_value
+from pipeline.store import s3_url_problem
 from pipeline.text import URL_FIX, clean_line, clean_text, url_problem
+
+from .formats import FORMATS
+from .podcasting import read_notify, read_show_tags, read_value
+from .toml import TomlBoundsError, load_toml
 
 CONFIG_NAME = "config.toml"
 SECTIONS = ("show", "audio", "storage", "notify")
 ENCODINGS = tuple(name for name in FORMATS if name != "wav")  # what castline encodes an episode to
-BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's rule for bucket names (3-63 characters)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _WEB_FIX = "write it like https://example.com/"
-
-
-def s3_url_problem(url: str) -> str | None:
-    """Why ``s3://bucket/prefix`` cannot name a place in a bucket, or None.
-    The one rule for bucket names and prefixes (the S3 store trusts it)."""
-    from pipeline.store.protocol import validate_key  # late: storage is large
-    from pipeline.errors import StoreError
-
-    bucket, _, prefix = url.removeprefix("s3://").partition("/")
-    if not BUCKET.fullmatch(bucket) or ".." in bucket:
-        return f"{url!r} does not name a valid bucket"
-    prefix = prefix.strip("/")
-    if prefix:
-        try:
-            validate_key(prefix)
-        except StoreError:
-            return f"{url!r} has a prefix with characters S3 keys here may not use"
-    return None
 
 
 class _Reader:
@@ -362,8 +345,6 @@ def _strings(r: _Reader, key: str) -> list[str]:
 
 
 def _categories(r: _Reader) -> tuple[Category, ...]:
-    from feeds.vocab import APPLE_CATEGORIES
-
     names = _strings(r, "categories")
     if "categories" not in r.table:
         r.missing.append("categories")

@@ -18,7 +18,6 @@ from lxml import etree
 from pipeline.errors import ImportSourceError
 from pipeline.text import clean_line, clean_text
 
-
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"

@@ -17,9 +17,10 @@ import yaml
 
 from feeds.apple import APPLE_CATEGORIES
 from pipeline.model import Chapter
-from pipeline.scaffold.make import PLACEHOLDER_BASE_URL  # castline check names it until the host sets base_url
-from pipeline.importer.sourcefeed import SourceItem, SourceShow
+from pipeline.scaffold import PLACEHOLDER_BASE_URL  # castline check names it until the host sets base_url
 from pipeline.text import clean_line, clean_text, url_problem
+
+from .sourcefeed import SourceItem, SourceShow
 
 # Published as they are only if Apple Podcasts plays them: an Ogg or a FLAC is mastered to the show's format.
 PASSTHROUGH = (".mp3", ".m4a")

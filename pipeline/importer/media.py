@@ -14,15 +14,19 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from dataclasses import dataclass
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipeline.tools import http as fetch
 from pipeline.errors import ArtError, CastlineError, ImportSourceError
+from pipeline.ingest import read_transcript
 from pipeline.progress import Progress
-from pipeline.importer.files import chapters_from_json, chapters_from_mp3, chapters_from_psc, clean_chapters
-from pipeline.importer.sourcefeed import SourceItem, SourceShow
+from pipeline.tools import http as fetch
+from pipeline.tools.images import check_art
+
+from .files import chapters_from_json, chapters_from_mp3, chapters_from_psc, clean_chapters
+from .sourcefeed import SourceItem, SourceShow
 
 
 def download_all(root: Path, new: list, show: SourceShow, progress: Progress, workers: int) -> Iterator[tuple]:
@@ -33,13 +37,12 @@ def download_all(root: Path, new: list, show: SourceShow, progress: Progress, wo
         return
     total = sum(item.enclosure.length or 0 for item, *_ in new)
     advance = progress.step(f"Downloading {len(new)} recordings", float(total))
-    lock = threading.Lock()
-    arts: dict = {}
+    shared = _Shared(root, show, advance, {}, threading.Lock())
 
     def job(entry):
         item, slug, number, date = entry
         try:
-            return (*entry, _download_item(root, item, slug, show, advance, arts, lock))
+            return (*entry, _download_item(shared, item, slug))
         except CastlineError as exc:
             return (*entry, exc)
 
@@ -51,8 +54,21 @@ def download_all(root: Path, new: list, show: SourceShow, progress: Progress, wo
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _download_item(root: Path, item: SourceItem, slug: str, show: SourceShow, advance: Callable[[float], None],
-                   arts: dict, lock: threading.Lock):
+@dataclass(frozen=True)
+class _Shared:
+    """What every item's download shares: the show folder, the source show,
+    the progress bar, and the episode art already fetched (by URL, under
+    ``lock``: many episodes share one picture)."""
+
+    root: Path
+    show: SourceShow
+    advance: Callable[[float], None]
+    arts: dict
+    lock: threading.Lock
+
+
+def _download_item(shared: _Shared, item: SourceItem, slug: str):
+    root, show, advance, arts, lock = shared.root, shared.show, shared.advance, shared.arts, shared.lock
     episodes = root / "episodes"
     audio = episodes / f"{slug}{item.enclosure.ext}"
     fetch.download(item.enclosure.url, audio, advance)
@@ -62,8 +78,6 @@ def _download_item(root: Path, item: SourceItem, slug: str, show: SourceShow, ad
         target = episodes / f"{slug}{ext}"
         try:
             fetch.download(url, target)
-            from pipeline.ingest.transcript import read_transcript
-
             read_transcript(target)
         except CastlineError as exc:
             target.unlink(missing_ok=True)
@@ -96,8 +110,6 @@ def _download_item(root: Path, item: SourceItem, slug: str, show: SourceShow, ad
 def _episode_art(root: Path, url: str, where: str, notes: list[str]) -> str | None:
     """The episode's art under art/ (named by its URL, so episodes that share
     a picture share the file), or None with the reason in ``notes``."""
-    from pipeline.tools.images import check_art
-
     name = None
     try:
         name = fetch_art(root, url, root / "art" / f"episode-{hashlib.sha256(url.encode()).hexdigest()[:12]}")

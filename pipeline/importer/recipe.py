@@ -32,14 +32,17 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from pipeline.tools import http as fetch
+from feeds.podcast_ns import podcast_guid
 from pipeline.errors import ArtError, CastlineError, ImportSourceError
+from pipeline.ingest import read_notes
 from pipeline.progress import Progress, Quiet
-from pipeline.ingest.frontmatter import read_notes
-from pipeline.importer.files import config_text, map_categories, notes_text
-from pipeline.importer.media import download_all, fetch_art
-from pipeline.scaffold.make import next_number, slugify
-from pipeline.importer.sourcefeed import SourceItem, SourceShow, date_by_position, parse_feed
+from pipeline.scaffold import next_number, slugify
+from pipeline.tools import http as fetch
+from pipeline.tools.images import check_art
+
+from .files import config_text, map_categories, notes_text
+from .media import download_all, fetch_art
+from .sourcefeed import SourceItem, SourceShow, date_by_position, parse_feed
 
 RECORD = ".castline/import.json"
 WORKERS = 4  # downloads at once
@@ -191,8 +194,6 @@ def _write_config(root: Path, source: str, show: SourceShow, base_url: str | Non
     if show.image:
         try:
             image = fetch_art(root, show.image, root / "art" / "cover")
-            from pipeline.tools.images import check_art
-
             info = check_art(root / image)
             for fix in info.fixes:
                 warnings.append(f"{image}: {fix} when published")
@@ -212,8 +213,6 @@ def _write_config(root: Path, source: str, show: SourceShow, base_url: str | Non
 def _seed_guid(source: str, show: SourceShow) -> str | None:
     """The spec's podcast:guid from the show's original feed URL (never
     castline's new one), so the show keeps its identity across the move."""
-    from feeds.podcast_ns import podcast_guid
-
     url = source if re.match(r"^https?://", source, re.I) else show.self_url
     return podcast_guid(url) if url else None
 

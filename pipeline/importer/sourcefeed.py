@@ -28,11 +28,24 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from pipeline.errors import ImportSourceError
-from pipeline.importer.feedxml import (ATOM, CONTENT, PSC, absolute, itunes, keyword_list, node_text, one_line,
-                      parse_xml, persons, podcast, whole, yes_no)
-from pipeline.importer.pubdate import parse_date
 from pipeline.text import clean_line
 
+from .feedxml import (
+    ATOM,
+    CONTENT,
+    PSC,
+    absolute,
+    itunes,
+    keyword_list,
+    node_text,
+    one_line,
+    parse_xml,
+    persons,
+    podcast,
+    whole,
+    yes_no,
+)
+from .pubdate import parse_date
 
 AUDIO_TYPES = {"audio/mpeg": ".mp3", "audio/mp3": ".mp3", "audio/x-mp3": ".mp3", "audio/mpeg3": ".mp3",
                "audio/x-m4a": ".m4a", "audio/m4a": ".m4a", "audio/mp4": ".m4a", "audio/aac": ".aac",

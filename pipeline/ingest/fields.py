@@ -17,9 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pipeline.errors import NotesError
-from pipeline.ingest.frontmatter import Notes
 from pipeline.model import Chapter, Person, Soundbite
 from pipeline.text import URL_FIX, clean_line, clean_text, url_problem
+
+from .frontmatter import Notes
 
 _TIME = re.compile(r"^(?:(\d{1,3}):)?([0-5]?\d):([0-5]\d(?:\.\d{1,9})?)$")
 _MAX_NUMBER = 65535  # MP4 keeps the episode number (trkn) and season (disk) in 16 bits

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.errors import CastlineError, NotesError
-from pipeline.ingest.fields import Fields, short, shown
-from pipeline.ingest.frontmatter import read_notes
-from pipeline.model import Episode, LiveEvent, Settings
-from pipeline.config.podcasting import NOTES_FIELDS, live_event, read_episode_tags
+from pipeline.model import Episode, IngestSettings, LiveEvent
 from pipeline.text import clean_block
+
+from .fields import Fields, short, shown
+from .frontmatter import read_notes
+from .podcasting import NOTES_FIELDS, live_event, read_episode_tags
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".opus", ".aif", ".aiff")
 ART_EXTENSIONS = (".jpg", ".jpeg", ".png")
@@ -47,9 +48,10 @@ class Ingested:
     episodes: tuple[Episode, ...]
     problems: tuple[CastlineError, ...]
     live: tuple[LiveEvent, ...] = ()
+    slugs: frozenset[str] = frozenset()  # every notes file's slug, broken ones too: present, not removed
 
 
-def ingest(settings: Settings) -> Ingested:
+def ingest(settings: IngestSettings) -> Ingested:
     """Read every notes file, pair it with its recording and sidecars."""
     root = settings.root
     notes_dir, audio_dir = root / "show_notes", root / "episodes"
@@ -68,7 +70,7 @@ def ingest(settings: Settings) -> Ingested:
             continue
         try:
             episode = _episode(settings, path, files)
-        except CastlineError as exc:
+        except CastlineError as exc:  # noqa: F841  (reported below, or replaced by the live item's problem)
             try:
                 event = live_event(settings, path) if _find_audio(audio_dir, path.stem, files) is None else None
             except CastlineError as live_problem:
@@ -87,7 +89,8 @@ def ingest(settings: Settings) -> Ingested:
     episodes, dup_problems = _check_duplicates(root, episodes)
     problems.extend(dup_problems)
     episodes.sort(key=lambda e: (e.date, e.slug))
-    return Ingested(tuple(episodes), tuple(problems), tuple(sorted(live, key=lambda e: (e.live.start, e.slug))))
+    return Ingested(tuple(episodes), tuple(problems), tuple(sorted(live, key=lambda e: (e.live.start, e.slug))),
+                    frozenset({p.stem for p in notes_files} | {ep.slug for ep in episodes}))
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -169,7 +172,7 @@ def _found(root: Path, path: Path | None, files: _Files) -> Path | None:
     return path
 
 
-def _episode(settings: Settings, path: Path, files: _Files) -> Episode:
+def _episode(settings: IngestSettings, path: Path, files: _Files) -> Episode:
     root = settings.root
     display = Path(_rel(root, path))
     notes = read_notes(path, display)
@@ -201,7 +204,7 @@ def _episode(settings: Settings, path: Path, files: _Files) -> Episode:
         notes_path=path,
         audio_path=audio,
         title=title,
-        date=f.date("date", settings.show.timezone),
+        date=f.date("date", settings.timezone),
         body=clean_block(notes.body),
         number=f.positive("number"),
         season=f.positive("season"),
@@ -219,7 +222,7 @@ def _episode(settings: Settings, path: Path, files: _Files) -> Episode:
         draft=bool(f.boolean("draft", False)),
         guid=f.text("guid"),
         discussion=f.url("discussion"),
-        **read_episode_tags(f, settings.show.timezone),
+        **read_episode_tags(f, settings.timezone),
         location=f.text("location"),
         license=f.text("license"),
         master=bool(f.boolean("master", True)),
@@ -251,11 +254,11 @@ def _resolve(f: Fields, root: Path, key: str) -> Path:
     return path
 
 
-def _orphans(settings: Settings, audio_dir: Path, used: set[Path]) -> list[CastlineError]:
+def _orphans(settings: IngestSettings, audio_dir: Path, used: set[Path]) -> list[CastlineError]:
     """Recordings with no notes, and files of a kind castline cannot use."""
     if not audio_dir.is_dir():
         return []
-    skip = {p for p in (settings.audio.intro, settings.audio.outro) if p}
+    skip = set(settings.clips)
     problems: list[CastlineError] = []
     stems_with_notes = {p.stem for p in (settings.root / "show_notes").glob("*.md")}
     for path in sorted(audio_dir.iterdir()):

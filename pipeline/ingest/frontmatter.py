@@ -21,26 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.config import DEPTH_FIX, DIGITS_FIX, MAX_DEPTH, TomlBoundsError, load_toml
 from pipeline.errors import NotesError
 
 if TYPE_CHECKING:
     import yaml
 
-MAX_DEPTH = 32  # levels of lists and tables; real front matter uses three or four
 _DEPTH = f"the front matter: lists and tables nest more than {MAX_DEPTH} levels deep"
-_DEPTH_FIX = "write the lists and tables flatter"
 _DATE_FIX = "write an ISO 8601 date like 2024-05-01 or 2024-05-01T09:00:00-04:00"
-_DIGITS_FIX = "write a shorter number, or quote it to keep it as text"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
-
-
-class TomlBoundsError(ValueError):
-    """TOML that ``load_toml`` refuses before (or instead of) ``tomllib``:
-    nested too deep, or a number too long to convert. Carries the line."""
-
-    def __init__(self, message: str, line: int | None, fix: str) -> None:
-        super().__init__(message)
-        self.message, self.line, self.fix = message, line, fix
 
 
 @dataclass(frozen=True)
@@ -108,7 +97,7 @@ def _yaml(source: str, display: Path) -> tuple[dict[str, Any], dict[str, int]]:
         raise _unbuildable(node, display) from None
     except RecursionError:
         raise NotesError(_DEPTH, path=display,
-                         fix=_DEPTH_FIX) from None
+                         fix=DEPTH_FIX) from None
     except yaml.reader.ReaderError as exc:  # a control character pasted in: find its line from its position
         line = source[:max(0, exc.position)].count("\n") + 2
         raise NotesError(f"an invisible control character (#x{exc.character:04x}) is in the front matter",
@@ -159,13 +148,13 @@ def _yaml_bounds(source: str, display: Path) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     raise NotesError(_DEPTH, path=display,
-                                     line=event.start_mark.line + 2, fix=_DEPTH_FIX)
+                                     line=event.start_mark.line + 2, fix=DEPTH_FIX)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if "nesting depth" in str(exc):  # libyaml 0.2.6 stops at 1000 levels itself, before our count
-            raise NotesError(_DEPTH, path=display, line=mark.line + 2 if mark else None, fix=_DEPTH_FIX) from None
+            raise NotesError(_DEPTH, path=display, line=mark.line + 2 if mark else None, fix=DEPTH_FIX) from None
     finally:
         loader.dispose()
 
@@ -216,7 +205,7 @@ def _unbuildable(root: yaml.Node | None, display: Path) -> NotesError:
                     if node.tag == _TIMESTAMP:
                         message, fix = f"{text!r} is not a real date or time ({exc})", _DATE_FIX
                     elif node.tag.endswith(("int", "float")):
-                        message, fix = f"{text!r} is a number with too many digits", _DIGITS_FIX
+                        message, fix = f"{text!r} is a number with too many digits", DIGITS_FIX
                     else:
                         message, fix = f"{text!r} cannot be read ({exc})", "quote it to keep it as text, or correct it"
                     return NotesError(message, path=display, line=node.start_mark.line + 2, field=field, fix=fix)
@@ -235,62 +224,6 @@ def _pure_python_error(source: str) -> yaml.YAMLError | None:
     except RecursionError:  # the pure-Python parser recurses per level: libyaml's wording stands
         return None
     return None
-
-
-def toml_depth(source: str, limit: int = MAX_DEPTH) -> int | None:
-    """The line (1-based) where arrays and inline tables in TOML ``source``
-    first nest deeper than ``limit``, or None. A scan of the characters
-    (strings and comments skipped), so ``tomllib``, which recurses, never
-    sees a document that would exhaust the stack."""
-    depth, line, i, n = 0, 1, 0, len(source)
-    while i < n:
-        ch = source[i]
-        if ch == "\n":
-            line += 1
-        elif ch == "#":
-            end = source.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        elif ch in "\"'":
-            quote = source[i:i + 3] if source[i:i + 3] in ('"""', "'''") else ch
-            j = i + len(quote)
-            while j < n and not source.startswith(quote, j):
-                if source[j] == "\\" and ch == '"':
-                    j += 1
-                elif source[j] == "\n" and len(quote) == 1:
-                    break  # an unclosed string: tomllib words that error
-                j += 1
-            line += source.count("\n", i, j)
-            i = j + len(quote) if source.startswith(quote, j) else j
-            continue
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return line
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-        i += 1
-    return None
-
-
-def load_toml(source: str) -> dict[str, Any]:
-    """``tomllib.loads`` within bounds, for config.toml and front matter
-    alike: raises ``tomllib.TOMLDecodeError`` for bad syntax, and
-    ``TomlBoundsError`` (with the line) for nesting deeper than ``MAX_DEPTH``
-    or a number of thousands of digits."""
-    deep = toml_depth(source)
-    if deep is not None:
-        raise TomlBoundsError(f"lists and tables nest more than {MAX_DEPTH} levels deep", deep, _DEPTH_FIX)
-    try:
-        return tomllib.loads(source)
-    except RecursionError:
-        raise TomlBoundsError(f"lists and tables nest more than {MAX_DEPTH} levels deep", None, _DEPTH_FIX) from None
-    except ValueError as exc:
-        if isinstance(exc, tomllib.TOMLDecodeError):
-            raise
-        long = re.search(r"\d{1000,}", source)
-        raise TomlBoundsError("a number has too many digits", source.count("\n", 0, long.start()) + 1 if long else None,
-                              _DIGITS_FIX) from None
 
 
 def _toml(source: str, display: Path) -> tuple[dict[str, Any], dict[str, int]]:

@@ -25,9 +25,6 @@ is a plain value, so ``--dry-run`` can list it.
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -170,6 +167,10 @@ class _Failed(Exception):
 
 
 def _deliver(note: Notification, token: str, pubnotify: str, timeout: float) -> None:
+    import urllib.error
+    import urllib.parse
+    import urllib.request  # loaded only to announce: http.client and ssl are large
+
     headers = {"User-Agent": user_agent()}
     data = None
     if note.kind == "websub":

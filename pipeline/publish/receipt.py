@@ -38,9 +38,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
-from pipeline.tools.tempfiles import CACHE_DIR, temp_prefix
-from pipeline.publish.report import Report, from_json, to_json
-from pipeline.store.protocol import Stamp
+from pipeline.store import Stamp
+from pipeline.tools.tempfiles import CACHE_DIR, write_atomic
+
+from .report import Report, from_json, to_json
 
 RECEIPT = "receipt.json"
 _VERSION = 1
@@ -116,14 +117,10 @@ def write(root: Path, *, inputs: str, state_bytes: bytes | None, listing: Mappin
     or none, and a temp file the next run's cache cleanup removes)."""
     doc = {"version": _VERSION, "inputs": inputs, "state": state_hash(state_bytes), "listing": listing_hash(listing),
            "until": until.isoformat() if until is not None else None, "report": to_json(report)}
-    folder = root / CACHE_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{temp_prefix()}receipt.partial"
     try:
-        tmp.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, folder / RECEIPT)
+        write_atomic(root / CACHE_DIR / RECEIPT, json.dumps(doc, ensure_ascii=False))
     except OSError:  # a receipt is an optimisation: without one the next run takes the full path
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def forget(root: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import CastlineError
-from pipeline.model import EpisodeState
+from pipeline.model import EpisodeState, PublishOptions  # noqa: F401  (the report's vocabulary, here too)
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,6 @@ class EpisodeStatus:
     loudness_in: float | None = None
     loudness_out: float | None = None
     true_peak_out: float | None = None
-
-
-@dataclass(frozen=True)
-class PublishOptions:
-    only: tuple[str, ...] = ()
-    remove: tuple[str, ...] = ()
-    dry_run: bool = False
-    prune: bool = False
-    skip_broken: bool = False
-    retag_all: bool = False
-    remaster_all: bool = False
-    notify: bool = True  # announce a changed feed (WebSub, podping); --no-notify skips it
 
 
 @dataclass(frozen=True)

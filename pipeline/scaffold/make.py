@@ -28,15 +28,13 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import yaml
-
-from pipeline.scaffold import text
-from pipeline.config.settings import CONFIG_NAME, key_line
+from pipeline.config import CONFIG_NAME, key_line
 from pipeline.errors import ArtError, CastlineError, ConfigError, NotesError
-from pipeline.ingest.frontmatter import read_notes
-from pipeline.ingest.folder import AUDIO_EXTENSIONS
-from pipeline.model import Settings
+from pipeline.ingest import AUDIO_EXTENSIONS, read_notes
+from pipeline.model import Show
 from pipeline.text import clean_line
+
+from . import text
 
 COVER_PX = 1400  # the smallest square Apple accepts
 # What init writes where it cannot know the answer; each is an error in
@@ -111,14 +109,13 @@ def init(target: Path, *, today: date | None = None) -> list[Path]:
     return created
 
 
-def placeholder_problems(settings: Settings) -> list[CastlineError]:
-    """Each placeholder ``init`` left in the show, as an error naming the
-    key (and line) or the file, and what to put there instead. Empty once
-    the host has made the show their own."""
+def placeholder_problems(root: Path, show: Show) -> list[CastlineError]:
+    """Each placeholder ``init`` left in the show (at ``root``), as an error
+    naming the key (and line) or the file, and what to put there instead.
+    Empty once the host has made the show their own."""
     problems: list[CastlineError] = []
-    show = settings.show
     try:
-        config_text = (settings.root / CONFIG_NAME).read_text(encoding="utf-8")
+        config_text = (root / CONFIG_NAME).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         config_text = ""
     for key, (placeholder, fix) in PLACEHOLDERS.items():
@@ -128,7 +125,7 @@ def placeholder_problems(settings: Settings) -> list[CastlineError]:
             problems.append(ConfigError(f"{shown} the placeholder `castline init` wrote", path=CONFIG_NAME,
                                         line=key_line(config_text, "show", key), field=f"show.{key}", fix=fix))
     if is_placeholder_art(show.image):
-        problems.append(ArtError("is the placeholder art `castline init` made", path=_shown_path(settings.root, show.image),
+        problems.append(ArtError("is the placeholder art `castline init` made", path=_shown_path(root, show.image),
                                  fix="replace it with your show art: a square JPEG or PNG, 1400 to 3000 px"))
     return problems
 
@@ -164,23 +161,23 @@ def next_steps(target: Path) -> tuple[str, ...]:
     )
 
 
-def new_episode(settings: Settings, title: str, *, today: date | None = None) -> NewEpisode:
+def new_episode(root: Path, show: Show, title: str, *, today: date | None = None) -> NewEpisode:
     """Write the notes file of the next episode, dated today in the show's
     time zone (so it is never scheduled for later by accident)."""
     title = clean_line(title)
     if not title:
         raise NotesError("the title is empty", fix='give the episode a title, like castline new "Our first guest"')
-    notes_dir = settings.root / "show_notes"
+    notes_dir = root / "show_notes"
     number = next_number(notes_dir)
     slug = f"{number:03d}-{slugify(title)}"
     path = notes_dir / f"{slug}.md"
     if path.exists():
-        raise NotesError("already exists", path=path.relative_to(settings.root),
+        raise NotesError("already exists", path=path.relative_to(root),
                          fix="edit that file, or choose another title")
-    day = today or datetime.now(ZoneInfo(settings.show.timezone)).date()
+    day = today or datetime.now(ZoneInfo(show.timezone)).date()
     notes_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(_notes(title, number, day, slug, text.NEW_BODY), encoding="utf-8")
-    return NewEpisode(notes_path=path, audio_hint=_audio_hint(settings.root / "episodes", slug), number=number, slug=slug)
+    return NewEpisode(notes_path=path, audio_hint=_audio_hint(root / "episodes", slug), number=number, slug=slug)
 
 
 def next_number(notes_dir: Path) -> int:
@@ -230,6 +227,8 @@ def _notes(title: str, number: int, day: date, slug: str, body: str) -> str:
 def _yaml_string(value: str) -> str:
     """A double-quoted YAML scalar: safe for ':', '#', quotes, a leading
     '-' or a title like "yes" that YAML would read as true."""
+    import yaml
+
     return yaml.safe_dump(value, default_style='"', allow_unicode=True, width=float("inf")).strip()
 
 

@@ -24,17 +24,16 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-import jinja2
-from markupsafe import Markup
-
 from pipeline.errors import ConfigError
+from pipeline.ingest import Cue, Markdown
+from pipeline.model import Episode, SiteSettings
 from pipeline.text import clock
-from pipeline.model import Episode, Settings
-from pipeline.ingest.notes import plain_text, render_markdown
-from pipeline.ingest.transcript import Cue
+
+if TYPE_CHECKING:  # the heavy libraries load where they are used
+    import jinja2
 
 _HERE = Path(__file__).parent
 _ASSETS = ("style.css", "player.js")
@@ -62,45 +61,48 @@ class PageEpisode:
 
 
 def render_site(
-    settings: Settings, episodes: Sequence[PageEpisode], *, feed_url: str, show_image_url: str
+    settings: SiteSettings, episodes: Sequence[PageEpisode], *, feed_url: str, show_image_url: str
 ) -> dict[str, bytes]:
     """Every page of the site at once (see ``iter_site``)."""
-    return dict(iter_site(settings, episodes, feed_url=feed_url, show_image_url=show_image_url))
+    return dict(iter_site(settings, episodes, feed_url=feed_url, show_image_url=show_image_url, markdown=Markdown()))
 
 
 def iter_site(
-    settings: Settings, episodes: Sequence[PageEpisode], *, feed_url: str, show_image_url: str,
-    show_social_url: str | None = None,
+    settings: SiteSettings, episodes: Sequence[PageEpisode], *, feed_url: str, show_image_url: str,
+    show_social_url: str | None = None, markdown: Markdown,
 ) -> Iterator[tuple[str, bytes]]:
     """Render every page of the site, one at a time; keys are store keys.
 
     ``episodes`` come newest first. Returns ``index.html``, ``page/<n>.html``
     for further front pages (``show.page_size`` episodes each), one
     ``episodes/<slug>.html`` per episode, ``style.css`` and ``player.js``.
+    ``markdown`` renders the bios and descriptions (the run's memo).
     """
+    from markupsafe import Markup
+
     env = _environment(settings.root)
     show = settings.show
     site = {"show": show, "feed_url": feed_url, "show_image_url": show_image_url, "show_social_url": show_social_url,
-            "host_bio_html": Markup(render_markdown(show.host_bio or "", allow_html=show.allow_html))}
+            "host_bio_html": Markup(markdown.html(show.host_bio or "", allow_html=show.allow_html))}
     for i, pe in enumerate(episodes):
         newer = episodes[i - 1] if i > 0 else None
         older = episodes[i + 1] if i + 1 < len(episodes) else None
-        page = _page(site, pe.path, pe.url)
-        page.update(_episode_context(settings, pe, page["root"], feed_url, newer=newer, older=older))
+        page = _page(site, pe.path, pe.url, markdown)
+        page.update(_episode_context(settings, pe, page["root"], feed_url, markdown, around=(newer, older)))
         yield pe.path, _render(env, "episode.html", page)
     size = max(1, show.page_size)
     pages = max(1, math.ceil(len(episodes) / size))
     for number in range(1, pages + 1):
         path = "index.html" if number == 1 else f"page/{number}.html"
         url = show.base_url if number == 1 else show.base_url + path
-        page = _page(site, path, url)
+        page = _page(site, path, url, markdown)
         chunk = episodes[(number - 1) * size : number * size]
         page.update(
             number=number, pages=pages,
-            episodes=[_summary(settings, pe, page["root"]) for pe in chunk],
+            episodes=[_summary(settings, pe, page["root"], markdown) for pe in chunk],
             newer_href=None if number == 1 else page["root"] + ("index.html" if number == 2 else f"page/{number - 1}.html"),
             older_href=None if number == pages else f"{page['root']}page/{number + 1}.html",
-            jsonld=_series_jsonld(show, feed_url, show_image_url),
+            jsonld=_series_jsonld(show, feed_url, show_image_url, markdown),
         )
         yield path, _render(env, "index.html", page)
     for name in _ASSETS:
@@ -109,6 +111,8 @@ def iter_site(
 
 
 def _environment(root: Path) -> jinja2.Environment:
+    import jinja2
+
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(str(root / "templates")),
         jinja2.FileSystemLoader(str(_HERE / "templates")),
@@ -121,6 +125,8 @@ def _environment(root: Path) -> jinja2.Environment:
 
 
 def _render(env: jinja2.Environment, name: str, context: dict) -> bytes:
+    import jinja2
+
     try:
         return env.get_template(name).render(context).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
@@ -131,7 +137,7 @@ def _render(env: jinja2.Environment, name: str, context: dict) -> bytes:
                           fix="fix the template in templates/ or delete it to use the built-in one") from exc
 
 
-def _page(site: dict, path: str, url: str) -> dict:
+def _page(site: dict, path: str, url: str, markdown: Markdown) -> dict:
     """The context every page shares; ``root`` is the relative way back to
     the top of the site from this page (``""`` or ``"../"``)."""
     root = "../" * path.count("/")
@@ -140,7 +146,7 @@ def _page(site: dict, path: str, url: str) -> dict:
     return dict(site, root=root, canonical=url, path=path, hosts=hosts,
                 feed_href=_relative(site["feed_url"], show.base_url, root),
                 show_image_src=_relative(site["show_image_url"], show.base_url, root),
-                description=plain_text(show.description, _DESCRIPTION_CHARS))
+                description=markdown.text(show.description, _DESCRIPTION_CHARS))
 
 
 def _relative(url: str | None, base_url: str, root: str) -> str | None:
@@ -150,15 +156,19 @@ def _relative(url: str | None, base_url: str, root: str) -> str | None:
     return url
 
 
-def _episode_context(settings: Settings, pe: PageEpisode, root: str, feed_url: str, *,
-                    newer: PageEpisode | None, older: PageEpisode | None) -> dict:
-    """Everything episode.html shows about one episode."""
+def _episode_context(settings: SiteSettings, pe: PageEpisode, root: str, feed_url: str, markdown: Markdown, *,
+                     around: tuple[PageEpisode | None, PageEpisode | None]) -> dict:
+    """Everything episode.html shows about one episode; ``around``: the
+    newer and the older episode (or None)."""
+    from markupsafe import Markup
+
     show, ep = settings.show, pe.episode
-    summary = _summary(settings, pe, root)
+    newer, older = around
+    summary = _summary(settings, pe, root, markdown)
     chapters = [dict(start=c.start, title=c.title, url=c.url) for c in ep.chapters]
     return dict(
         ep=ep, pe=pe, item=summary, chapters=chapters,
-        description=plain_text(ep.summary or ep.body, _DESCRIPTION_CHARS) or summary["summary"],
+        description=markdown.text(ep.summary or ep.body, _DESCRIPTION_CHARS) or summary["summary"],
         notes_html=Markup(pe.notes_html),
         audio_src=_relative(pe.audio_url, show.base_url, root),
         audio_format=Path(pe.audio_url.split("?")[0]).suffix.lstrip(".").upper() or "audio",
@@ -167,10 +177,10 @@ def _episode_context(settings: Settings, pe: PageEpisode, root: str, feed_url: s
         image_abs=pe.social_image_url or pe.image_url or settings.show.base_url,
         transcript_src=_relative(pe.transcript_url, show.base_url, root),
         transcript=transcript_paragraphs(pe.transcript),
-        guests=[dict(person=g, img=_relative(g.img, show.base_url, root), bio_html=Markup(render_markdown(g.bio or "", allow_html=show.allow_html)))
+        guests=[dict(person=g, img=_relative(g.img, show.base_url, root), bio_html=Markup(markdown.html(g.bio or "", allow_html=show.allow_html)))
                 for g in ep.guests],
         newer=_neighbour(newer, show.base_url, root), older=_neighbour(older, show.base_url, root),
-        jsonld=_episode_jsonld(settings, pe, feed_url),
+        jsonld=_episode_jsonld(settings, pe, feed_url, markdown),
     )
 
 
@@ -178,7 +188,7 @@ def _neighbour(pe: PageEpisode | None, base_url: str, root: str) -> dict | None:
     return None if pe is None else dict(href=root + pe.path, title=pe.episode.title)
 
 
-def _summary(settings: Settings, pe: PageEpisode, root: str) -> dict:
+def _summary(settings: SiteSettings, pe: PageEpisode, root: str, markdown: Markdown) -> dict:
     """One episode as the front page lists it (and the article heads it)."""
     ep, show = pe.episode, settings.show
     local = ep.date.astimezone(ZoneInfo(show.timezone))
@@ -186,9 +196,21 @@ def _summary(settings: Settings, pe: PageEpisode, root: str) -> dict:
         title=ep.title, href=root + pe.path, label=episode_label(ep),
         image_src=_relative(pe.image_url, show.base_url, root),
         date_iso=local.isoformat(), date_label=date_label(local),
-        duration=pe.duration, summary=ep.summary or plain_text(ep.body, _SUMMARY_CHARS),
+        duration=pe.duration, summary=ep.summary or markdown.text(ep.body, _SUMMARY_CHARS),
         hosts=[p.name for p in show.hosts] or [show.author],
     )
+
+
+def page_sources(root: Path) -> list[Path]:
+    """Every file the pages are rendered from besides the episodes: the
+    built-in templates, the static files, then the show's own
+    ``templates/``, each folder in sorted order (a publish fingerprints them:
+    a template edit re-renders the pages, and only them)."""
+    files: list[Path] = []
+    for folder in (_HERE / "templates", _HERE / "static", root / "templates"):
+        if folder.is_dir():
+            files += [path for path in sorted(folder.rglob("*")) if path.is_file()]
+    return files
 
 
 def episode_label(ep: Episode) -> str:
@@ -248,19 +270,19 @@ def transcript_paragraphs(cues: Sequence[Cue], *, max_seconds: float = 60.0) -> 
     return paragraphs
 
 
-def _series_jsonld(show, feed_url: str, image_url: str) -> dict:
+def _series_jsonld(show, feed_url: str, image_url: str, markdown: Markdown) -> dict:
     data = {"@context": "https://schema.org", "@type": "PodcastSeries", "name": show.title,
-            "description": plain_text(show.description), "url": show.base_url, "webFeed": feed_url,
+            "description": markdown.text(show.description), "url": show.base_url, "webFeed": feed_url,
             "image": image_url, "inLanguage": show.language,
             "author": {"@type": "Person", "name": show.author}}
     return data
 
 
-def _episode_jsonld(settings: Settings, pe: PageEpisode, feed_url: str) -> dict:
+def _episode_jsonld(settings: SiteSettings, pe: PageEpisode, feed_url: str, markdown: Markdown) -> dict:
     show, ep = settings.show, pe.episode
     data = {
         "@context": "https://schema.org", "@type": "PodcastEpisode", "name": ep.title, "url": pe.url,
-        "datePublished": ep.date.isoformat(), "description": plain_text(ep.summary or ep.body, 300),
+        "datePublished": ep.date.isoformat(), "description": markdown.text(ep.summary or ep.body, 300),
         "timeRequired": iso_duration(pe.duration), "inLanguage": show.language,
         "associatedMedia": {"@type": "MediaObject", "contentUrl": pe.audio_url, "encodingFormat": pe.audio_mime,
                             "contentSize": str(pe.audio_size), "duration": iso_duration(pe.duration)},

@@ -10,60 +10,45 @@ from __future__ import annotations
 import html
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterator
 
 import feeds
-from feeds.model import (FeedBlock, FeedCategory, FeedChannel, FeedChapter, FeedChat, FeedEnclosure, FeedImage,
-                         FeedItem, FeedLink, FeedLiveItem, FeedLocation, FeedPerson, FeedRemoteItem, FeedSoundbite,
-                         FeedTranscript, FeedValueRecipient, FeedValueTimeSplit)
-
+from feeds.model import (
+    FeedBlock,
+    FeedCategory,
+    FeedChannel,
+    FeedChapter,
+    FeedChat,
+    FeedEnclosure,
+    FeedImage,
+    FeedItem,
+    FeedLink,
+    FeedLiveItem,
+    FeedLocation,
+    FeedPerson,
+    FeedRemoteItem,
+    FeedSoundbite,
+    FeedTranscript,
+    FeedValueRecipient,
+    FeedValueTimeSplit,
+)
+from pipeline.build import Built
+from pipeline.ingest import Markdown
+from pipeline.model import Chapter, Chat, LiveEvent, Person, RemoteItem, SiteSettings, ValueRecipient, ValueSplit
+from pipeline.store import FEED_KEY, archive_key, chapters_key, page_key  # noqa: F401  (here too: tests and callers know them as render's)
 from pipeline.tools import images as art
-from pipeline.site import pages
-from pipeline.model import (Chapter, Chat, Episode, LiveEvent, MasteredAudio, Person, RemoteItem, Settings, ValueRecipient,
-                    ValueSplit)
-from pipeline.ingest.notes import plain_text, render_markdown
-from pipeline.store.protocol import FEED_KEY  # noqa: F401  (here too: tests and callers know it as render's)
-from pipeline.ingest.transcript import Cue
+
+from . import pages
 
 ART_SET_DIR = ".castline/cache/art-set"  # the generated sizes of show and episode art (art.art_set)
 
 
-def archive_key(n: int) -> str:
-    """Store key of RFC 5005 archive page ``n`` (1 = the oldest episodes).
-    A full page never changes again, so its key may be cached for long."""
-    return f"feed-archive-{n}.xml"
-
-
-@dataclass(frozen=True)
-class Built:
-    """One episode ready to publish: its notes, its GUID and its media."""
-
-    episode: Episode
-    guid: str
-    media: MasteredAudio
-    media_key: str
-    alternate_keys: tuple[str, ...]
-    art_key: str | None  # the episode's own art, published; None: the show's
-    chapters: tuple[Chapter, ...]  # on the published audio's timeline
-    transcript: tuple[Cue, ...]
-    transcript_key: str | None
-    first_published: datetime | None = None
-
-
-def page_key(ep: Episode) -> str:
-    return f"episodes/{ep.slug}.html"
-
-
-def chapters_key(ep: Episode) -> str:
-    return f"episodes/{ep.slug}.chapters.json"
-
-
-def notes_html(settings: Settings, built: list[Built]) -> dict[str, str]:
+def notes_html(settings: SiteSettings, built: Sequence[Built], markdown: Markdown) -> dict[str, str]:
     """Each episode's notes as HTML, by GUID: rendered once, used by the
     feed (description, content:encoded), its checks and the pages."""
-    return {b.guid: render_markdown(b.episode.body, allow_html=settings.show.allow_html) for b in built}
+    return {b.guid: markdown.html(b.episode.body, allow_html=settings.show.allow_html) for b in built}
 
 
 @dataclass(frozen=True)
@@ -78,22 +63,40 @@ class FeedParts:
     episode_sets: dict
 
 
-def feed_parts(settings: Settings, built: list[Built], notes: dict[str, str], *, podcast_guid: str,
-               show_art_key: str, live: Sequence[LiveEvent] = (), now: datetime | None = None) -> FeedParts:
+@dataclass(frozen=True)
+class TreeInputs:
+    """What the text tree is rendered from, besides the site settings: the
+    built episodes (any order), their notes as HTML by GUID (``notes_html``),
+    the show's podcast:guid, the store key of the show art, the live items
+    and the moment their status is judged at (passed in: nothing here reads
+    the clock; without ``now`` no live item is written), and the Markdown
+    renderer the run shares (its memo keeps what was rendered before)."""
+
+    built: tuple[Built, ...]
+    notes: dict[str, str]
+    podcast_guid: str
+    show_art_key: str
+    live: tuple[LiveEvent, ...] = ()
+    now: datetime | None = None
+    markdown: Markdown = field(default_factory=Markdown)
+
+
+def feed_parts(settings: SiteSettings, tree: TreeInputs) -> FeedParts:
     """The channel and its items (newest first) with their art sets."""
     show = settings.show
-    newest_first = _newest_first(built)
+    newest_first = _newest_first(tree.built)
     show_set, episode_sets = _art_sets(settings, newest_first)
-    channel = feed_channel(settings, podcast_guid, show_art_key,
+    live = live_items(settings, tree.podcast_guid, tree.live, tree.now, tree.markdown) if tree.now is not None else ()
+    channel = feed_channel(settings, tree.podcast_guid, tree.show_art_key,
                            images=feed_images(settings, show_set, show.image_alt or f"{show.title} cover art"),
-                           live=live, now=now)
-    items = tuple(feed_item(settings, b, notes[b.guid], images=feed_images(
+                           live_items=live)
+    items = tuple(feed_item(settings, b, tree.notes[b.guid], markdown=tree.markdown, images=feed_images(
         settings, episode_sets.get(b.guid, ()), b.episode.image_alt or f"Artwork for {b.episode.title}"))
         for b in newest_first)
     return FeedParts(channel, items, show_set, episode_sets)
 
 
-def _art_sets(settings: Settings, built: list[Built]) -> tuple[tuple, dict]:
+def _art_sets(settings: SiteSettings, built: list[Built]) -> tuple[tuple, dict]:
     """The sizes of the show's art, and of each episode's own art by GUID."""
     show_set = art.art_set(settings.show.image, settings.root / ART_SET_DIR)
     return tuple(show_set), {b.guid: art.art_set(b.episode.image, settings.root / ART_SET_DIR)
@@ -104,23 +107,18 @@ def _newest_first(built: list[Built]) -> list[Built]:
     return sorted(built, key=lambda b: (b.episode.date, b.episode.slug), reverse=True)
 
 
-def iter_all(settings: Settings, built: list[Built], notes: dict[str, str], *, podcast_guid: str,
-             show_art_key: str, live: Sequence[LiveEvent] = (), now: datetime | None = None,
-             parts: FeedParts | None = None, feed: bool = True, site: bool = True) -> Iterator[tuple[str, bytes]]:
+def iter_all(settings: SiteSettings, tree: TreeInputs, *, parts: FeedParts | None = None, feed: bool = True,
+             site: bool = True) -> Iterator[tuple[str, bytes]]:
     """(store key, bytes) of the feed, chapters files and pages, one at a time,
     so a show of thousands of episodes never holds all its pages at once.
-    ``built`` in any order; ``notes`` from ``notes_html``; ``parts`` from
-    ``feed_parts`` if already made. Also the smaller sizes and social cards
+    ``parts`` from ``feed_parts`` if already made. Also the smaller sizes and social cards
     of the show and episode art (``art/``), the feed's archive pages when
-    ``[show] feed_limit`` is set, and the live items of ``live`` with their
-    status at ``now`` (passed in: nothing here reads the clock; without
-    ``now`` no live item is written). ``feed`` (the feed, its archives,
+    ``[show] feed_limit`` is set, and the live items. ``feed`` (the feed, its archives,
     chapters and art sizes) and ``site`` (the pages) say which to write."""
-    base = settings.show.base_url
-    newest_first = _newest_first(built)
+    base, notes, show_art_key = settings.show.base_url, tree.notes, tree.show_art_key
+    newest_first = _newest_first(tree.built)
     if feed:
-        parts = parts or feed_parts(settings, built, notes, podcast_guid=podcast_guid, show_art_key=show_art_key,
-                                    live=live, now=now)
+        parts = parts or feed_parts(settings, tree)
         yield from _iter_feed(settings, newest_first, parts)
     if not site:
         return
@@ -134,10 +132,11 @@ def iter_all(settings: Settings, built: list[Built], notes: dict[str, str], *, p
         notes_html=notes[b.guid], social_image_url=_social_url(settings, episode_sets.get(b.guid, show_set)))
         for b in newest_first]
     yield from pages.iter_site(settings, page_eps, feed_url=settings.feed_url, show_image_url=base + show_art_key,
+                               markdown=tree.markdown,
                                show_social_url=_social_url(settings, show_set))
 
 
-def _iter_feed(settings: Settings, newest_first: list[Built], parts: FeedParts) -> Iterator[tuple[str, bytes]]:
+def _iter_feed(settings: SiteSettings, newest_first: list[Built], parts: FeedParts) -> Iterator[tuple[str, bytes]]:
     base, show = settings.show.base_url, settings.show
     for b in newest_first:
         if b.chapters:
@@ -157,13 +156,13 @@ def _iter_feed(settings: Settings, newest_first: list[Built], parts: FeedParts) 
         yield FEED_KEY, feeds.render_feed(parts.channel, list(parts.items))
 
 
-def feed_images(settings: Settings, images: Sequence[art.ArtImage], alt: str) -> tuple[FeedImage, ...]:
+def feed_images(settings: SiteSettings, images: Sequence[art.ArtImage], alt: str) -> tuple[FeedImage, ...]:
     """An art set as ``podcast:image`` tags, each with its size and purpose."""
     return tuple(FeedImage(settings.show.base_url + f"art/{i.name}", alt=alt, aspect_ratio=i.aspect_ratio,
                            width=i.width, height=i.height, type=i.mime, purpose=i.purpose) for i in images)
 
 
-def _social_url(settings: Settings, images: Sequence[art.ArtImage]) -> str | None:
+def _social_url(settings: SiteSettings, images: Sequence[art.ArtImage]) -> str | None:
     return next((settings.show.base_url + f"art/{i.name}" for i in images if i.purpose == "social"), None)
 
 
@@ -172,15 +171,13 @@ def live_guid(podcast_guid: str, slug: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"castline-live:{podcast_guid}:{slug}"))
 
 
-def live_items(settings: Settings, podcast_guid: str, live: Sequence[LiveEvent], now: datetime
-               ) -> tuple[FeedLiveItem, ...]:
+def live_items(settings: SiteSettings, podcast_guid: str, live: Sequence[LiveEvent], now: datetime,
+               markdown: Markdown | None = None) -> tuple[FeedLiveItem, ...]:
     """``podcast:liveItem`` for each live event, its status (pending, live,
     ended) computed at ``now``: a publish after the start flips it to live,
     one after the end to ended. Its recording, once in ``episodes/``, makes
     it an ordinary episode and the live item goes."""
-    from pipeline.ingest.notes import render_markdown
-
-    show, out = settings.show, []
+    show, out, markdown = settings.show, [], markdown or Markdown()
     for event in (e for e in live if not e.draft):
         stream = event.live
         page = stream.page or show.link or show.base_url
@@ -189,22 +186,24 @@ def live_items(settings: Settings, podcast_guid: str, live: Sequence[LiveEvent],
             status=feeds.live_status(stream.start, stream.end, now), start=stream.start, end=stream.end,
             stream=FeedEnclosure(stream.url, 1, stream.type),
             content_links=(FeedLink("Listen live in your browser", page),),
-            description_html=render_markdown(event.body, allow_html=show.allow_html) if event.body.strip()
+            description_html=markdown.html(event.body, allow_html=show.allow_html) if event.body.strip()
             else html.escape(event.summary or "", quote=False),
             link=page, chat=_chat(event.chat) if event.chat else None,
             persons=tuple(_person(p) for p in event.guests)))
     return tuple(out)
 
 
-def live_statuses(settings: Settings, podcast_guid: str, live: Sequence[LiveEvent], now: datetime
-                  ) -> dict[str, str]:
+def live_statuses(settings: SiteSettings, podcast_guid: str, live: Sequence[LiveEvent], now: datetime,
+                  markdown: Markdown | None = None) -> dict[str, str]:
     """Each live item's GUID and status at ``now``: what ``notify`` compares
     with the last publish to send podping's ``live`` and ``liveEnd``."""
-    return {item.guid: item.status for item in live_items(settings, podcast_guid, live, now)}
+    return {item.guid: item.status for item in live_items(settings, podcast_guid, live, now, markdown)}
 
 
-def feed_channel(settings: Settings, podcast_guid: str, show_art_key: str, *, images: tuple[FeedImage, ...] = (),
-                 live: Sequence[LiveEvent] = (), now: datetime | None = None) -> FeedChannel:
+def feed_channel(settings: SiteSettings, podcast_guid: str, show_art_key: str, *, images: tuple[FeedImage, ...] = (),
+                 live_items: tuple[FeedLiveItem, ...] = ()) -> FeedChannel:
+    """The channel: the show's tags, its art sizes and its live items (from
+    ``live_items``, their status at the publish's moment)."""
     show = settings.show
     paragraphs = [p.strip() for p in show.description.split("\n\n") if p.strip()]
     return FeedChannel(
@@ -227,13 +226,14 @@ def feed_channel(settings: Settings, podcast_guid: str, show_art_key: str, *, im
         chat=_chat(show.chat) if show.chat else None,
         remote_items=tuple(_remote(r) for r in show.remote_items),
         publisher=_remote(show.publisher) if show.publisher else None,
-        live_items=live_items(settings, podcast_guid, live, now) if now is not None else (),
+        live_items=live_items,
         ai_content=show.ai_content, hubs=settings.notify.websub_hubs, podping=settings.notify.podping,
     )
 
 
-def feed_item(settings: Settings, b: Built, notes_html: str, *, images: tuple[FeedImage, ...] = ()) -> FeedItem:
-    ep, base = b.episode, settings.show.base_url
+def feed_item(settings: SiteSettings, b: Built, notes_html: str, *, markdown: Markdown | None = None,
+              images: tuple[FeedImage, ...] = ()) -> FeedItem:
+    ep, base, markdown = b.episode, settings.show.base_url, markdown or Markdown()
     stamps = feeds.chapters_text([_chapter(c) for c in b.chapters])
     html_notes = notes_html
     if stamps:
@@ -249,7 +249,7 @@ def feed_item(settings: Settings, b: Built, notes_html: str, *, images: tuple[Fe
         enclosure=FeedEnclosure(base + b.media_key, b.media.main.size, b.media.main.mime, b.media.main.bitrate,
                                 integrity=_integrity(b.media.main.sha384)),
         duration=round(b.media.duration), description_html=html_notes, content_html=html_notes,
-        summary_text=ep.summary or plain_text(ep.body, 3900), link=base + page_key(ep),
+        summary_text=ep.summary or markdown.text(ep.body, 3900), link=base + page_key(ep),
         image_url=base + b.art_key if b.art_key else None, explicit=ep.explicit, episode=ep.number, season=ep.season,
         episode_type=ep.type, persons=tuple(_person(p) for p in ep.guests), transcripts=transcripts,
         chapters_url=base + chapters_key(ep) if b.chapters else None,

@@ -33,7 +33,8 @@ from typing import Callable
 
 from pipeline.errors import StateError
 from pipeline.tools.processes import alive, start_time
-from pipeline.store.protocol import Store
+
+from .protocol import Store
 
 LEASE_KEY = ".castline/lock"
 LEASE_SECONDS = 120.0  # how long a lease lives without renewal

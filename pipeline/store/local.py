@@ -8,7 +8,7 @@ previews it over HTTP. It keeps the same promises as S3Store:
   never sees half a file;
 * the published-state object is replaced only if it still holds what the
   caller read (compare-and-swap under an ``flock`` on the folder);
-* the publish lease (``pipeline/lease.py``) is created with the same
+* the publish lease (``lease.py``) is created with the same
   compare-and-swap, so exactly one process can take it;
 * nothing is ever written or read through a symbolic link: a link inside
   the folder that points elsewhere is refused, so a published tree can
@@ -29,7 +29,9 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 from pipeline.errors import StoreError
 from pipeline.tools.tempfiles import is_stale, temp_prefix
-from pipeline.store.protocol import ObjectInfo, Stamp, Upload, headers_for, sha256_of, state_changed_error, validate_key
+
+from .keys import validate_key
+from .protocol import ObjectInfo, Stamp, Upload, headers_for, sha256_of, state_changed_error
 
 _TEMP_PREFIX = ".castline-tmp-"
 _CHUNK = 1024 * 1024

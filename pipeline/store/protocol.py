@@ -1,14 +1,15 @@
-"""Where the published tree lives: the Store protocol, headers, LocalStore.
+"""Where the published tree lives: the Store protocol and the headers.
 
 A store holds exactly the tree castline builds in ``public/``: media, art,
 pages, sidecars, the feed, and the small JSON object that records what has
 been published. Two stores exist: ``LocalStore`` (a folder, the default) and
-``S3Store`` (any S3-compatible object store, in ``pipeline/s3store.py``).
+``S3Store`` (any S3-compatible object store, in ``s3.py``); ``open_store``
+(``open.py``) opens the one ``[storage] url`` names.
 
 Rules every store keeps:
 
 * Keys are ASCII letters, digits, ``- . _ /`` only, so that the URL an app
-  fetches is the key itself, with nothing to escape.
+  fetches is the key itself, with nothing to escape (``keys.py``).
 * Every object carries the right Content-Type (podcast apps refuse an
   enclosure served as ``application/octet-stream``) and a Cache-Control that
   matches how the key is used: media and art keys are never reused, so a CDN
@@ -24,16 +25,14 @@ Rules every store keeps:
 from __future__ import annotations
 
 import mimetypes
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Protocol, Sequence
 
+from pipeline.errors import StateError, StoreError
 from pipeline.tools.digest import sha256_of  # noqa: F401  (the stores' one hash)
-from pipeline.errors import ConfigError, StateError, StoreError
-from pipeline.model import StorageSettings
 
-FEED_KEY = "feed.xml"  # the feed: written after everything it points at
+from .keys import validate_key
 
 SHORT_CACHE = "public, max-age=300"
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
@@ -61,7 +60,6 @@ _CONTENT_TYPES = {
     ".webp": "image/webp",
     ".ico": "image/x-icon",
 }
-_KEY_RE = re.compile(r"[A-Za-z0-9._/-]+")
 
 
 @dataclass(frozen=True)
@@ -132,26 +130,6 @@ class Store(Protocol):
     def read_state(self, key: str) -> tuple[bytes | None, str | None]: ...
 
 
-def validate_key(key: str, store: str | None = None) -> str:
-    """Return ``key`` if it is a safe object key, else raise StoreError.
-
-    Safe means ASCII letters, digits, ``- . _ /``; relative; no empty, ``.``
-    or ``..`` segment (so a key can never escape LocalStore's folder).
-    """
-    segments = key.split("/")
-    if (
-        not _KEY_RE.fullmatch(key)
-        or any(seg in ("", ".", "..") for seg in segments)
-    ):
-        raise StoreError(
-            f"bad object key {key!r}",
-            path=store,
-            fix="use only ASCII letters, digits, '-', '.', '_' and '/' "
-            "between non-empty path segments (rename the file or slug)",
-        )
-    return key
-
-
 def headers_for(key: str) -> tuple[str, str]:
     """(Content-Type, Cache-Control) for a key, from its extension and place.
 
@@ -199,62 +177,6 @@ def make_upload(key: str, source: Path | bytes, sha256: str | None = None) -> Up
         content_type=content_type,
         cache_control=cache_control,
     )
-
-
-def open_store(settings: StorageSettings, root: Path) -> Store:
-    """The store ``[storage] url`` names: a folder relative to the show
-    (default ``public``) or ``s3://bucket/prefix``."""
-    url = settings.url.strip()
-    config = root / "config.toml"
-    if url.startswith("s3://"):
-        from pipeline.store.s3 import S3Store, parse_s3_url
-
-        bucket, prefix = parse_s3_url(url, config)
-        _check_s3_settings(settings, config)
-        return S3Store(
-            bucket,
-            prefix,
-            endpoint_url=settings.endpoint_url,
-            region=settings.region,
-            multipart_threshold_mb=settings.multipart_threshold_mb,
-            max_concurrency=settings.max_concurrency,
-        )
-    if not url or "://" in url:
-        raise ConfigError(
-            f"unknown store {url!r}",
-            path=config,
-            field="storage.url",
-            fix='use a folder such as "public" or "s3://bucket/prefix"',
-        )
-    from pipeline.store.local import LocalStore
-
-    folder = Path(url)
-    return LocalStore(folder if folder.is_absolute() else root / folder, name=url.rstrip("/") + "/")
-
-
-def _check_s3_settings(settings: StorageSettings, config: Path) -> None:
-    endpoint = settings.endpoint_url
-    if endpoint is not None and not re.fullmatch(r"https?://[^/\s]+/?", endpoint):
-        raise ConfigError(
-            f"bad endpoint_url {endpoint!r}",
-            path=config,
-            field="storage.endpoint_url",
-            fix="give the scheme and host only, e.g. https://<account>.r2.cloudflarestorage.com",
-        )
-    if settings.multipart_threshold_mb < 5:
-        raise ConfigError(
-            "multipart_threshold_mb is below 5, the smallest S3 part",
-            path=config,
-            field="storage.multipart_threshold_mb",
-            fix="use 5 or more (16 is the default)",
-        )
-    if not 1 <= settings.max_concurrency <= 64:
-        raise ConfigError(
-            f"max_concurrency {settings.max_concurrency} is out of range",
-            path=config,
-            field="storage.max_concurrency",
-            fix="use a number from 1 to 64 (4 is the default)",
-        )
 
 
 def state_changed_error(store: str, key: str) -> StateError:

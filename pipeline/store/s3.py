@@ -23,30 +23,45 @@ How a sync stays cheap and safe:
 from __future__ import annotations
 
 import io
-
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
-
-import boto3
-from boto3.s3.transfer import TransferConfig, create_transfer_manager
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-from s3transfer.subscribers import BaseSubscriber
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from pipeline.errors import ConfigError, StoreError
-from pipeline.store.s3errors import is_missing, is_precondition_failed, translate
-from pipeline.store.protocol import STATE_CACHE, ObjectInfo, Stamp, Upload, state_changed_error, validate_key
+from pipeline.model import StorageSettings
+
+from .keys import validate_key
+from .protocol import STATE_CACHE, ObjectInfo, Stamp, Upload, state_changed_error
+from .s3errors import boto_errors, is_missing, is_precondition_failed, translate
+
+if TYPE_CHECKING:  # boto3 is loaded by the first S3Store, never by importing castline
+    import boto3
 
 _MB = 1024 * 1024
+BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # S3's rule for bucket names (3-63 characters)
+
+
+def s3_url_problem(url: str) -> str | None:
+    """Why ``s3://bucket/prefix`` cannot name a place in a bucket, or None.
+    The one rule for bucket names and prefixes (the S3 store trusts it;
+    config checks ``[storage] url`` with it)."""
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    if not BUCKET.fullmatch(bucket) or ".." in bucket:
+        return f"{url!r} does not name a valid bucket"
+    prefix = prefix.strip("/")
+    if prefix:
+        try:
+            validate_key(prefix)
+        except StoreError:
+            return f"{url!r} has a prefix with characters S3 keys here may not use"
+    return None
 
 
 def parse_s3_url(url: str, config: Path) -> tuple[str, str]:
     """``s3://bucket/some/prefix`` -> ("bucket", "some/prefix"), by the one
-    rule config.py checks (``s3_url_problem``)."""
-    from pipeline.config.settings import s3_url_problem
-
+    rule config checks (``s3_url_problem``)."""
     problem = s3_url_problem(url)
     if problem:
         raise ConfigError(problem, path=config, field="storage.url",
@@ -62,21 +77,28 @@ class S3Store:
         self,
         bucket: str,
         prefix: str = "",
+        settings: StorageSettings | None = None,
         *,
-        endpoint_url: str | None = None,
-        region: str | None = None,
-        multipart_threshold_mb: int = 16,
-        max_concurrency: int = 4,
         max_attempts: int = 5,
         session: boto3.session.Session | None = None,
     ) -> None:
+        """``settings``: the endpoint, region, multipart threshold and
+        concurrency of ``[storage]`` (its ``url`` is not read: ``bucket``
+        and ``prefix`` say where); the defaults without it."""
+        import boto3
+        from boto3.s3.transfer import TransferConfig
+        from botocore.config import Config
+
+        settings = settings or StorageSettings()
+        endpoint_url = settings.endpoint_url
+        multipart_threshold_mb, max_concurrency = settings.multipart_threshold_mb, settings.max_concurrency
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.name = f"s3://{bucket}/{self.prefix}" if self.prefix else f"s3://{bucket}"
         self.endpoint_url = endpoint_url
         self.max_concurrency = max_concurrency
         session = session or boto3.session.Session()
-        region = region or session.region_name or ("us-east-1" if endpoint_url else None)
+        region = settings.region or session.region_name or ("us-east-1" if endpoint_url else None)
 
         def client(attempts: int, pool: int):
             config = Config(
@@ -115,7 +137,7 @@ class S3Store:
         zero writes."""
         try:
             self._probe.list_objects_v2(Bucket=self.bucket, Prefix=self._full(""), MaxKeys=1)
-        except (ClientError, BotoCoreError) as err:
+        except boto_errors() as err:
             raise self._error(err, None, "check") from None
 
     def get(self, key: str) -> bytes | None:
@@ -125,7 +147,7 @@ class S3Store:
     def head(self, key: str) -> ObjectInfo | None:
         try:
             answer = self._client.head_object(Bucket=self.bucket, Key=self._full(key))
-        except (ClientError, BotoCoreError) as err:
+        except boto_errors() as err:
             if is_missing(err):
                 return None
             raise self._error(err, key, "head") from None
@@ -152,7 +174,7 @@ class S3Store:
             for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
                 for item in page.get("Contents", []):
                     out[item["Key"][len(start):]] = Stamp(item["Size"], str(item.get("ETag", "")).strip('"'))
-        except (ClientError, BotoCoreError) as err:
+        except boto_errors() as err:
             raise self._error(err, None, "list") from None
         return out
 
@@ -169,7 +191,7 @@ class S3Store:
     def download(self, key: str, dest: Path) -> None:
         try:
             self._client.download_file(self.bucket, self._full(validate_key(key, self.name)), str(dest))
-        except (ClientError, BotoCoreError) as err:
+        except boto_errors() as err:
             raise self._error(err, key, "read") from None
 
     def clean_leftovers(self) -> int:
@@ -184,7 +206,7 @@ class S3Store:
                 for item in page.get("Uploads", []):
                     self._client.abort_multipart_upload(Bucket=self.bucket, Key=item["Key"], UploadId=item["UploadId"])
                     aborted += 1
-        except (ClientError, BotoCoreError) as err:
+        except boto_errors() as err:
             raise self._error(err, None, "abort unfinished uploads") from None
         return aborted
 
@@ -220,7 +242,7 @@ class S3Store:
                 answer = self._client.delete_objects(
                     Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
                 )
-            except (ClientError, BotoCoreError) as err:
+            except boto_errors() as err:
                 raise self._error(err, batch[0]["Key"], "delete") from None
             for failed in answer.get("Errors", []):
                 raise StoreError(
@@ -241,7 +263,7 @@ class S3Store:
                 Bucket=self.bucket, Key=self._full(key), Body=data,
                 ContentType="application/json", CacheControl=STATE_CACHE, **condition,
             )
-        except (ClientError, BotoCoreError) as err:
+        except boto_errors() as err:
             if is_precondition_failed(err):
                 raise state_changed_error(self.name, key) from None
             raise self._error(err, key, "write") from None
@@ -261,7 +283,7 @@ class S3Store:
         try:
             answer = self._client.get_object(Bucket=self.bucket, Key=self._full(validate_key(key, self.name)))
             return answer["Body"].read(), answer.get("ETag")
-        except (ClientError, BotoCoreError) as err:
+        except boto_errors() as err:
             if is_missing(err):
                 return None, None
             raise self._error(err, key, "read") from None
@@ -274,7 +296,7 @@ class S3Store:
             for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
                 for item in page.get("Contents", []):
                     sizes[item["Key"][len(start):]] = item["Size"]
-        except (ClientError, BotoCoreError) as err:
+        except boto_errors() as err:
             raise self._error(err, None, "list") from None
         return sizes
 
@@ -289,6 +311,8 @@ class S3Store:
         return [u for u in uploads if u.key not in same]
 
     def _upload(self, todo: Sequence[Upload], on_bytes: Callable[[int], None] | None) -> None:
+        from boto3.s3.transfer import create_transfer_manager
+
         subscribers = [_Progress(on_bytes)] if on_bytes else None
         with create_transfer_manager(self._client, self._transfer) as manager:
             futures = [
@@ -312,7 +336,7 @@ class S3Store:
             for upload, future in futures:
                 try:
                     future.result()
-                except (ClientError, BotoCoreError) as err:
+                except boto_errors() as err:
                     failure = failure or self._error(err, upload.key, "upload")
                 except OSError as err:
                     failure = failure or StoreError(
@@ -347,14 +371,25 @@ def _close_after_conditional_put(request, **kwargs) -> None:
         request.headers["Connection"] = "close"
 
 
-class _Progress(BaseSubscriber):
+class _Progress:
     """Forwards s3transfer progress to the caller's callback, one thread at
-    a time (rich's bars are not meant to be updated concurrently)."""
+    a time (rich's bars are not meant to be updated concurrently).
+
+    A subscriber in s3transfer's sense: s3transfer looks its ``on_*``
+    methods up by name (``s3transfer.utils.get_callbacks``), it never checks
+    for a ``BaseSubscriber``, so none is subclassed and importing the store
+    loads no boto3."""
 
     def __init__(self, callback: Callable[[int], None]) -> None:
         self._callback = callback
         self._lock = threading.Lock()
 
+    def on_queued(self, future, **kwargs):
+        pass
+
     def on_progress(self, future, bytes_transferred, **kwargs):
         with self._lock:
             self._callback(bytes_transferred)
+
+    def on_done(self, future, **kwargs):
+        pass

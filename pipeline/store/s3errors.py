@@ -7,34 +7,39 @@ botocore traceback. This is the one place that knows the S3 error codes.
 
 from __future__ import annotations
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    CredentialRetrievalError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    PartialCredentialsError,
-    ReadTimeoutError,
-)
+from types import ModuleType
 
 from pipeline.errors import StoreError
 
-_CREDENTIALS = {
+_CREDENTIALS = frozenset({
     "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken",
     "TokenRefreshRequired", "InvalidClientTokenId", "UnrecognizedClientException",
-}
-_REGION = {"AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException"}
-_DENIED = {"AccessDenied", "Forbidden", "AllAccessDisabled", "403"}
-_PRECONDITION = {"PreconditionFailed", "ConditionalRequestConflict", "412"}
+})
+_REGION = frozenset({"AuthorizationHeaderMalformed", "PermanentRedirect", "IllegalLocationConstraintException"})
+_DENIED = frozenset({"AccessDenied", "Forbidden", "AllAccessDisabled", "403"})
+_PRECONDITION = frozenset({"PreconditionFailed", "ConditionalRequestConflict", "412"})
 _CRED_FIX = (
     "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the environment; "
     "castline never reads keys from config.toml"
 )
 
 
+def _exceptions() -> ModuleType:
+    """botocore's exceptions, imported when a failure is looked at: by then
+    an S3Store made boto3 load, and importing castline never does."""
+    from botocore import exceptions
+
+    return exceptions
+
+
+def boto_errors() -> tuple[type[Exception], ...]:
+    """What boto3 raises for a failed request: ``except boto_errors() as err``."""
+    exceptions = _exceptions()
+    return exceptions.ClientError, exceptions.BotoCoreError
+
+
 def _code(err: Exception) -> tuple[str, int]:
-    if not isinstance(err, ClientError):
+    if not isinstance(err, _exceptions().ClientError):
         return "", 0
     return (
         str(err.response.get("Error", {}).get("Code", "")),
@@ -60,18 +65,19 @@ def translate(
     """The StoreError for a boto3 failure during ``action`` on ``key``."""
     where = endpoint or "AWS S3"
     code, status = _code(err)
+    exc = _exceptions()
 
     def error(message: str, fix: str) -> StoreError:
         return StoreError(message, path=store, field=key, fix=fix)
 
-    if isinstance(err, (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError)):
+    if isinstance(err, (exc.NoCredentialsError, exc.PartialCredentialsError, exc.CredentialRetrievalError)):
         return error("no S3 credentials found", _CRED_FIX)
-    if isinstance(err, (EndpointConnectionError, ConnectTimeoutError, ConnectionClosedError)):
+    if isinstance(err, (exc.EndpointConnectionError, exc.ConnectTimeoutError, exc.ConnectionClosedError)):
         return error(
             f"cannot reach the S3 endpoint {where}",
             "check storage.endpoint_url and that the server is running and reachable",
         )
-    if isinstance(err, ReadTimeoutError):
+    if isinstance(err, exc.ReadTimeoutError):
         return error(f"the S3 endpoint {where} stopped answering ({action})", "try again later")
     if code in _CREDENTIALS:
         return error(f"{where} refused the credentials ({code})", "check them: " + _CRED_FIX)

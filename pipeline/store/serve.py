@@ -11,9 +11,8 @@ the way a CDN does: ``If-None-Match`` (an ETag of size and modification
 time) and ``If-Modified-Since`` give ``304 Not Modified``, and a range
 with ``If-Range`` naming an older version gets the whole new file. A range
 header no file could satisfy, however many digits it has, is ``416``.
-Content-Type is the store's
-(``pipeline.store.protocol.headers_for``), so the preview shows what the store
-serves. A folder answers with its ``index.html``; nothing outside the root
+Content-Type is the store's (``headers_for``), so the preview shows what
+the store serves. A folder answers with its ``index.html``; nothing outside the root
 is ever served, whatever ``..`` or symlinks the path holds. Responses carry
 ``Cache-Control: no-cache`` so edits show on reload.
 """
@@ -31,8 +30,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pipeline.errors import ServeError
-from pipeline.model import Settings
-from pipeline.store.protocol import headers_for
+from pipeline.model import StorageSettings
+
+from .protocol import headers_for
 
 log = logging.getLogger("castline.serve")
 
@@ -73,13 +73,14 @@ def make_server(root: Path, host: str = "127.0.0.1", port: int = 0) -> Threading
         raise
 
 
-def preview_root(settings: Settings) -> Path:
-    """The folder the local store writes, which ``castline serve`` previews."""
-    url = settings.storage.url
+def preview_root(storage: StorageSettings, root: Path) -> Path:
+    """The folder the local store of the show at ``root`` writes, which
+    ``castline serve`` previews."""
+    url = storage.url
     if url.startswith("s3://"):
         raise ServeError(f"the store is {url}, not a local folder", path="config.toml", field="storage.url",
                          fix="pass --dir public (after a local publish) to preview a folder")
-    return (settings.root / url).resolve()
+    return (root / url).resolve()
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:

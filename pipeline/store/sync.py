@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from pipeline.store.state import ObjectRecord, State
-from pipeline.store.protocol import Stamp, Store, Upload
+from .protocol import Stamp, Store, Upload
+from .state import ObjectRecord, State
 
 PRUNABLE = ("media/", "art/", "episodes/")
 

@@ -60,7 +60,7 @@ from mutagen.id3 import (
 )
 
 if TYPE_CHECKING:
-    from pipeline.tags.write import Span, TagInfo
+    from .write import Span, TagInfo
 
 _UTF8 = Encoding.UTF8
 # ISO 639-1 (the feed's language) to ISO 639-2 (ID3's COMM/TLAN); "XXX" is

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 from mutagen.mp4 import MP4, MP4Cover
 
-from pipeline.tools.ffmpeg import find_ffmpeg, run
+from pipeline.tools.ffmpeg import Failure, find_ffmpeg, run
 
 if TYPE_CHECKING:
-    from pipeline.tags.write import Span, TagInfo
+    from .write import Span, TagInfo
 
 _PODCAST_MEDIA_KIND = 21  # stik value iTunes gives podcast episodes
 
@@ -83,7 +83,7 @@ def _remux_with_chapters(path: Path, spans: list[Span], ffmpeg: str) -> None:
             run(["-y", "-i", str(path), "-f", "ffmetadata", "-i", str(meta),
                  "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1" if spans else "-1",
                  "-c", "copy", "-movflags", "+faststart", "-fflags", "+bitexact", str(out)],
-                ffmpeg=ffmpeg, source=path)
+                ffmpeg=ffmpeg, failure=Failure(source=path))
             os.replace(out, path)
         finally:
             out.unlink(missing_ok=True)

@@ -29,7 +29,7 @@ from PIL import Image
 from pipeline.errors import AudioError
 
 if TYPE_CHECKING:
-    from pipeline.tags.write import Span, TagInfo
+    from .write import Span, TagInfo
 
 _CHAPTER = re.compile(r"^CHAPTER(\d{3})$")
 

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import import_module
 from pathlib import Path
 from typing import NamedTuple
 
-from importlib import import_module
-
 from pipeline.errors import AudioError, NotesError
 from pipeline.model import Chapter
+from pipeline.tools.digest import sha256_of
 
 _WRITERS = {  # the module for each extension, loaded (with mutagen) when a file is first tagged or read
     ".mp3": "id3",
@@ -132,8 +132,6 @@ def read_tags(path: Path) -> dict:
 
 def file_facts(path: Path) -> FileFacts:
     """Size and SHA-256 of ``path`` as it is now: call after the last write."""
-    from pipeline.tools.digest import sha256_of
-
     return FileFacts(Path(path).stat().st_size, sha256_of(Path(path)))
 
 

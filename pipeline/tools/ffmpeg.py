@@ -13,12 +13,17 @@ Ctrl-C, and on Linux asks the kernel to kill it should castline itself die
 (``prctl(PR_SET_PDEATHSIG, SIGKILL)``: a ``kill -9`` or an out-of-memory
 kill leaves no encoder running). The death signal follows the *thread* that
 started the child, so a child is always waited for by the thread that
-started it (``run`` does this; ``start`` callers must too).
+started it (``run`` does this; ``Children.start`` callers must too).
+
+Nothing here is global: the binary is looked up by ``find_ffmpeg`` when a
+caller asks (and passed down from there), and the children running for one
+piece of work are entered in a ``Children`` its owner made, so that owner
+can stop them all from another thread (``Children.stop_all``: Ctrl-C while
+two episodes are mastered on worker threads).
 """
 
 from __future__ import annotations
 
-import atexit
 import ctypes
 import dataclasses
 import importlib.util
@@ -35,7 +40,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from pipeline.errors import AudioError, ToolError
@@ -50,9 +54,10 @@ _FIX_PLAY = "check that the file is a complete audio recording ffmpeg can read"
 _PR_SET_PDEATHSIG = 1
 
 
-@lru_cache(maxsize=8)
 def find_ffmpeg(configured: str | None = None) -> str:
-    """Return the path of a working ffmpeg binary or raise ToolError."""
+    """Return the path of a working ffmpeg binary or raise ToolError. It
+    looks afresh at every call (a few file checks, nothing remembered):
+    call it once for a piece of work and pass the path on."""
     candidates: list[tuple[str, str]] = []
     if configured:
         candidates.append(("[audio] ffmpeg", configured))
@@ -103,12 +108,8 @@ def _bundled() -> str | None:
 
 # --- starting and stopping children -------------------------------------------------
 
-_live: set[subprocess.Popen] = set()
-_live_lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def _prctl():
+def _libc_prctl():
+    """The C library's ``prctl`` (17 us to look up), or None off Linux."""
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -125,60 +126,71 @@ def _die_with(parent: int, prctl) -> Callable[[], None]:
     return child_setup
 
 
-def start(cmd: list[str], *, group: int = 0, pass_fds: tuple[int, ...] = (), **popen: object) -> subprocess.Popen:
-    """Start one child of castline: in process group ``group`` (0: a new group
-    led by the child), killed by the kernel if castline dies. Callers wait for
-    it (or ``stop`` it) in the thread that started it."""
-    log.debug("start: %s", shlex.join(cmd))
-    prctl = _prctl()
-    setup = _die_with(os.getpid(), prctl) if prctl is not None else None
-    try:
-        proc = subprocess.Popen(cmd, process_group=group, preexec_fn=setup, pass_fds=pass_fds,
-                                **popen)  # type: ignore[call-overload]
-    except OSError as exc:
-        raise ToolError(f"cannot run ffmpeg ({exc.strerror})", path=cmd[0], fix=_HOW_TO_GET) from exc
-    with _live_lock:
-        _live.add(proc)
-    return proc
+class Children:
+    """The ffmpeg processes one piece of work has running.
 
+    Whoever owns the work (a publish's mastering pool) makes one and passes
+    it down to every run, so that it can stop them all from another thread
+    (``stop_all``: on Ctrl-C, or when another episode failed); a thread
+    waiting on one of them then sees it fail and raises. A run given none
+    enters its children in one of its own: only its thread stops them."""
 
-def stop(proc: subprocess.Popen) -> None:
-    """Kill ``proc``'s process group (it and anything started in its group),
-    reap it, and forget it."""
-    if proc.poll() is None:
+    def __init__(self) -> None:
+        self._running: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self._prctl = _libc_prctl()
+
+    def start(self, cmd: list[str], *, group: int = 0, pass_fds: tuple[int, ...] = (),
+              **popen: object) -> subprocess.Popen:
+        """Start one child of castline: in process group ``group`` (0: a new
+        group led by the child), killed by the kernel if castline dies.
+        Callers wait for it (or ``stop`` it) in the thread that started it."""
+        log.debug("start: %s", shlex.join(cmd))
+        setup = _die_with(os.getpid(), self._prctl) if self._prctl is not None else None
         try:
-            os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            proc.kill()
-        proc.wait()
-    with _live_lock:
-        _live.discard(proc)
+            proc = subprocess.Popen(cmd, process_group=group, preexec_fn=setup, pass_fds=pass_fds,
+                                    **popen)  # type: ignore[call-overload]
+        except OSError as exc:
+            raise ToolError(f"cannot run ffmpeg ({exc.strerror})", path=cmd[0], fix=_HOW_TO_GET) from exc
+        with self._lock:
+            self._running.add(proc)
+        return proc
 
+    def stop(self, proc: subprocess.Popen) -> None:
+        """Kill ``proc``'s process group (it and anything started in its
+        group), reap it, and forget it."""
+        if proc.poll() is None:
+            try:
+                os.killpg(os.getpgid(proc.pid), signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
+            proc.wait()
+        with self._lock:
+            self._running.discard(proc)
 
-def stop_all() -> None:
-    """Kill every ffmpeg castline still runs (Ctrl-C, the end of the program).
-    A thread waiting on one of them then sees it fail and raises."""
-    with _live_lock:
-        procs = list(_live)
-    for proc in procs:
-        stop(proc)
+    def stop_all(self) -> None:
+        """Kill every child still running (Ctrl-C, a failure elsewhere)."""
+        for proc in self.running():
+            self.stop(proc)
 
+    def running(self) -> frozenset[subprocess.Popen]:
+        """The children started and not yet stopped or reaped."""
+        with self._lock:
+            return frozenset(self._running)
 
-atexit.register(stop_all)
-
-
-@contextmanager
-def children(*procs: subprocess.Popen) -> Iterator[None]:
-    """Leave no child behind: on any exception (Ctrl-C included) the children
-    are killed; on success they have been waited for and are forgotten."""
-    try:
-        yield
-    except BaseException:
+    @contextmanager
+    def reaped(self, *procs: subprocess.Popen) -> Iterator[None]:
+        """Leave no child behind: on any exception (Ctrl-C included) the
+        children are killed; on success they have been waited for and are
+        forgotten."""
+        try:
+            yield
+        except BaseException:
+            for proc in procs:
+                self.stop(proc)
+            raise
         for proc in procs:
-            stop(proc)
-        raise
-    for proc in procs:
-        stop(proc)  # already finished: only reaps and forgets
+            self.stop(proc)  # already finished: only reaps and forgets
 
 
 # --- running a command to the end ---------------------------------------------------
@@ -234,47 +246,60 @@ class ProgressReader:
         return self.out_time
 
 
-def run(args: list[str], *, ffmpeg: str, source: Path | None = None, input_bytes: bytes | None = None,
-        what: str = "ffmpeg failed", fix: str = _FIX_PLAY, progress: float | None = None,
-        on_progress: Callable[[float], None] | None = None, cwd: Path | None = None,
-        check: bool = True) -> Finished:
-    """Run ``ffmpeg -hide_banner -nostdin <args>`` to the end; raise
-    AudioError naming ``source`` (the file being worked on) with ffmpeg's
-    last error line. ``progress`` (the expected output duration in seconds)
-    adds ffmpeg's ``-progress`` and feeds ``on_progress(fraction)``.
-    ``check=False`` returns a failed run too (``ffmpeg -i`` alone, a probe,
-    always "fails": it has no output)."""
+@dataclass(frozen=True)
+class Failure:
+    """How a failed run is told: the file being worked on (``source``, which
+    the error names), what failed and how to fix it; ffmpeg's last error
+    line is added. ``raises=False`` returns a failed run instead (``ffmpeg
+    -i`` alone, a probe, always "fails": it has no output)."""
+
+    source: Path | None = None
+    what: str = "ffmpeg failed"
+    fix: str = _FIX_PLAY
+    raises: bool = True
+
+    def check(self, done: Finished) -> Finished:
+        if self.raises and done.returncode != 0:
+            raise AudioError(f"{self.what}: {last_error_line(done.stderr)}", path=self.source, fix=self.fix)
+        return done
+
+
+def run(args: list[str], *, ffmpeg: str, failure: Failure = Failure(), progress: float | None = None,
+        on_progress: Callable[[float], None] | None = None, children: Children | None = None) -> Finished:
+    """Run ``ffmpeg -hide_banner -nostdin <args>`` to the end; a failure
+    raises AudioError as ``failure`` tells it. ``progress`` (the expected
+    output duration in seconds) adds ffmpeg's ``-progress`` and feeds
+    ``on_progress(fraction)``. The child is entered in ``children``, so
+    their owner can stop it from another thread."""
+    kids = children if children is not None else Children()
     reader = ProgressReader(progress, on_progress) if progress is not None else None
     cmd = [ffmpeg, "-hide_banner", "-nostdin", *(reader.args() if reader else ()), *args]
     try:
-        proc = start(cmd, pass_fds=(reader.write_fd,) if reader else (), cwd=cwd,
-                     stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
-                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = kids.start(cmd, pass_fds=(reader.write_fd,) if reader else (), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except BaseException:
         if reader:
             reader.finish()
         raise
     if reader:
         reader.started()
-    with children(proc):
-        out, err = proc.communicate(input_bytes)
+    with kids.reaped(proc):
+        out, err = proc.communicate()
         out_time = reader.finish() if reader else 0.0
-    if check and proc.returncode != 0:
-        raise AudioError(f"{what}: {last_error_line(err)}", path=source, fix=fix)
-    return Finished(stdout=out, stderr=err, returncode=proc.returncode, out_time=out_time)
+    return failure.check(Finished(stdout=out, stderr=err, returncode=proc.returncode, out_time=out_time))
 
 
-def run_together(arg_lists: list[list[str]], *, ffmpeg: str, source: Path | None = None,
-                 what: str = "ffmpeg failed", fix: str = _FIX_PLAY, progress: list[float] | None = None,
-                 on_progress: Callable[[float], None] | None = None) -> list[Finished]:
+def run_together(arg_lists: list[list[str]], *, ffmpeg: str, failure: Failure = Failure(),
+                 progress: list[float] | None = None, on_progress: Callable[[float], None] | None = None,
+                 children: Children | None = None) -> list[Finished]:
     """Run several ffmpeg commands at the same time, each to the end, and
-    return what each did (as ``run``, with ``check``). Their logs go to files,
-    not pipes, so none of them waits on a full pipe while another is read;
-    all are waited for by this thread. ``progress`` (the expected output
-    duration of each) feeds ``on_progress`` with the share of their sum
-    written so far. If one fails, the others are stopped and the error names
-    ``source`` with its last words; every child is stopped if this thread
-    leaves by an exception."""
+    return what each did (as ``run``). Their logs go to files, not pipes, so
+    none of them waits on a full pipe while another is read; all are waited
+    for by this thread. ``progress`` (the expected output duration of each)
+    feeds ``on_progress`` with the share of their sum written so far. If one
+    fails, the others are stopped and the error (``failure``) gives its last
+    words; every child is stopped if this thread leaves by an exception."""
+    kids = children if children is not None else Children()
     totals = progress or [0.0] * len(arg_lists)
     done = [0.0] * len(arg_lists)
     whole = max(sum(totals), 0.001)
@@ -294,15 +319,15 @@ def run_together(arg_lists: list[list[str]], *, ffmpeg: str, source: Path | None
     try:
         for args, reader, log_file in zip(arg_lists, readers, logs):
             cmd = [ffmpeg, "-hide_banner", "-nostdin", *(reader.args() if reader else ()), *args]
-            procs.append(start(cmd, pass_fds=(reader.write_fd,) if reader else (), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=log_file))
+            procs.append(kids.start(cmd, pass_fds=(reader.write_fd,) if reader else (), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=log_file))
             if reader:
                 reader.started()
-        with children(*procs):
+        with kids.reaped(*procs):
             for proc in procs:
                 if proc.wait() != 0:  # the others' work is of no use now
                     for other in procs:
-                        stop(other)
+                        kids.stop(other)
                     break
         results = []
         for proc, log_file in zip(procs, logs):
@@ -310,7 +335,7 @@ def run_together(arg_lists: list[list[str]], *, ffmpeg: str, source: Path | None
             results.append(Finished(stdout=b"", stderr=log_file.read(), returncode=proc.returncode))
     except BaseException:
         for proc in procs:
-            stop(proc)
+            kids.stop(proc)
         for reader in readers:
             if reader is not None:
                 reader.finish()  # a started one's thread ends with its child's pipe
@@ -321,8 +346,7 @@ def run_together(arg_lists: list[list[str]], *, ffmpeg: str, source: Path | None
     results = [dataclasses.replace(r, out_time=reader.finish() if reader else 0.0)
                for r, reader in zip(results, readers)]
     for done_run in results:
-        if done_run.returncode != 0:
-            raise AudioError(f"{what}: {last_error_line(done_run.stderr)}", path=source, fix=fix)
+        failure.check(done_run)
     return results
 
 

@@ -7,13 +7,21 @@ The next run removes the leftovers of processes that are gone, at once,
 and never touches those of a run that is still going (two publishes may
 master at the same time). Leftovers from another host, or without a tag,
 are removed once they are a day old.
+
+One scheme for every file and folder of the show's own cache:
+``.<tag>-<name>-<random>.partial`` beside what it becomes (``write_atomic``
+and ``work_dir``); ``clean_folder`` removes a dead run's. (The local store
+names its temp files ``.castline-tmp-<tag>...`` inside the published tree,
+so its listing can tell them from the host's files.)
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,8 +56,6 @@ def is_stale(name: str, path: Path, now: float | None = None) -> bool:
 def clean_folder(folder: Path, prefix: str = ".", suffix: str = ".partial") -> int:
     """Remove stale ``<prefix><tag>-....<suffix>`` files and folders directly
     in ``folder``. Returns how many."""
-    import shutil
-
     removed = 0
     try:
         entries = list(os.scandir(folder))
@@ -73,3 +79,26 @@ def clean_cache(root: Path) -> int:
     """Remove the half-made cache entries of runs that died (kill -9, a
     power cut). A live run's entries are kept. Returns how many."""
     return sum(clean_folder(root / CACHE_DIR / sub) for sub in ("", "master", "tagged", "published"))
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``path`` whole or not at all: a temp file beside it, named for
+    this process (a crash leaves one that the next run removes), renamed into
+    place. Raises OSError (a full disk, a read-only folder) with no temp file
+    left behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{temp_prefix()}{path.stem}-", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def work_dir(final: Path) -> Path:
+    """A fresh folder beside ``final``, private to this process and thread,
+    named for its process so a later run can clean it up after a crash."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{temp_prefix()}{final.name[:16]}-", suffix=".partial", dir=final.parent))

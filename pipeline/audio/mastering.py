@@ -42,17 +42,16 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.audio.clips import prepare_clip
-from pipeline.audio.encode import (FORMATS, LEVELER, Format, Plan, crossfade, denoiser, encoder_args, encoding,
-                     stream_facts)
-from pipeline.audio.encode import render as _render  # master calls it by this name: tests wrap it here
 from pipeline.errors import AudioError, ConfigError
-from pipeline.tools.ffmpeg import find_ffmpeg
-from pipeline.audio.loudness import Analysis, SourceInfo, analyse, convert_filter, measure, probe
 from pipeline.model import AudioSettings, Episode, Loudness, MasteredAudio
+from pipeline.tools.ffmpeg import Children, find_ffmpeg
 
-__all__ = ["AUDIO_VERSION", "FORMATS", "Format", "SourceInfo", "cache_key", "convert_filter",
-           "effective_audio", "encoder_args", "master", "measure", "prepare_clip", "probe"]
+from .clips import prepare_clip
+from .encode import FORMATS, LEVELER, Format, Plan, RenderJob, crossfade, denoiser, encoding, stream_facts
+from .encode import render as _render  # master calls it by this name: tests wrap it here
+from .loudness import Analysis, Measuring, analyse, probe
+
+__all__ = ["AUDIO_VERSION", "cache_key", "effective_audio", "master"]
 
 AUDIO_VERSION = "5"  # bump when the mastering chain changes what it outputs
 log = logging.getLogger("castline.audio")
@@ -93,14 +92,17 @@ def cache_key(source_sha256: str, settings: AudioSettings, intro_sha256: str | N
 
 
 def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
-           on_progress: Callable[[float], None] | None = None) -> MasteredAudio:
+           on_progress: Callable[[float], None] | None = None, children: Children | None = None) -> MasteredAudio:
     """Master ``source`` into ``out_dir/{stem}.{format}`` plus alternates.
 
+    The ffmpeg it runs is the one ``settings.ffmpeg`` names (or the bundled
+    one), looked up once here; each of its processes is entered in
+    ``children``, so their owner can stop them from another thread.
     Raises AudioError (one line, naming the file) for a recording that cannot
     be read, has no audio or is silent throughout.
     """
     ffmpeg = find_ffmpeg(settings.ffmpeg)
-    info = probe(source, ffmpeg)
+    info = probe(source, ffmpeg, children)
     channels = settings.channels
     n_ch = {"mono": 1, "stereo": 2}.get(channels, 1 if info.channels == 1 else 2)
     trim = (settings.silence_threshold, settings.min_silence_ms / 1000) if settings.trim_silence else None
@@ -114,9 +116,10 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
         tmp = Path(tmp_name)
         shape = (LEVELER,) if settings.leveler else ()
         alone = not (settings.intro or settings.outro)  # a stereo jingle is not dual mono
-        ana = analyse(source, ffmpeg, channels=n_ch, silence=trim, shape=shape, noise=settings.denoise,
-                      duration=info.duration, dual_mono=alone and n_ch == 2 and info.channels == 2,
-                      on_progress=lambda f: _progress(on_progress, _MEASURED * f))
+        asked = Measuring(channels=n_ch, silence=trim, shape=shape, noise=settings.denoise,
+                          dual_mono=alone and n_ch == 2 and info.channels == 2)
+        ana = analyse(source, ffmpeg, asked, duration=info.duration,
+                      on_progress=lambda f: _progress(on_progress, _MEASURED * f), children=children)
         comp, ceiling = _codec_shift(formats, settings)
         heard_in = ana.source or ana.loudness
         if settings.loudness - heard_in.integrated > _MAX_GAIN_DB:
@@ -124,21 +127,21 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
                              f"than +{_MAX_GAIN_DB:.0f} dB would mostly raise noise)", path=source,
                              fix="check the microphone or the export level and record again")
         _progress(on_progress, _MEASURED)
-        clips = [prepare_clip(p, ffmpeg, tmp / f"{n}.wav", n_ch, settings) if p else None
-                 for n, p in (("intro", settings.intro), ("outro", settings.outro))]
+        clips = tuple(prepare_clip(p, ffmpeg, tmp / f"{n}.wav", n_ch, settings, children) if p else None
+                      for n, p in (("intro", settings.intro), ("outro", settings.outro)))
         if settings.denoise:
             shape = (denoiser(ana.noise, heard_in.integrated), *shape)
         plan = dataclasses.replace(_first_plan(ana, settings), comp_db=comp, ceiling_db=ceiling, shape=shape,
                                    mono=ana.dual_mono)
         peak = ana.loudness.true_peak + _TP_OVER_SAMPLE_DB + plan.gain_db + max(comp)
         plan = dataclasses.replace(plan, limit=any(clips) or bool(shape) or not peak < min(ceiling) - 1.0)
+        job = RenderJob(source=source, clips=clips, formats=formats, settings=settings, channels=n_ch,
+                        paths=tuple(tmp / f"out{k}.{fmt.ext}" for k, fmt in enumerate(formats)), codec_db=comp[0])
         renders = 0
         while True:
             renders += 1
-            paths = [tmp / f"out{k}.{fmt.ext}" for k, fmt in enumerate(formats)]
-            total = _expected_duration(plan, clips, settings)
-            heard = _render(source, ffmpeg, plan, clips, formats, paths, settings, n_ch, total,
-                            lambda f: _progress(on_progress, _MEASURED + (1 - _MEASURED) * f), comp[0])
+            heard = _render(job, plan, ffmpeg=ffmpeg, children=children,
+                            on_progress=lambda f: _progress(on_progress, _MEASURED + (1 - _MEASURED) * f))
             fix = _correction(heard, settings)
             if fix is None:
                 break
@@ -154,7 +157,7 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
                 plan, limit=True, comp_db=(plan.comp_db[0] + fix[0], *plan.comp_db[1:]),
                 ceiling_db=(min(plan.ceiling_db[0], 0.0) + fix[1], *plan.ceiling_db[1:]))
         encodings = []
-        for fmt, path in zip(formats, paths):
+        for fmt, path in zip(formats, job.paths):
             final = out_dir / f"{stem}.{fmt.ext}"
             os.replace(path, final)
             encodings.append(encoding(final, fmt, settings))
@@ -187,14 +190,6 @@ def _correction(heard: Loudness, settings: AudioSettings) -> tuple[float, float]
     if abs(d_gain) <= _TOLERANCE_LU and over <= 0.0:
         return None
     return (d_gain if abs(d_gain) > 0.1 else 0.0, -(over + 0.3) if over > -0.1 else 0.0)
-
-
-def _expected_duration(plan: Plan, clips: list, settings: AudioSettings) -> float:
-    total = plan.end - plan.start
-    for clip in clips:
-        if clip is not None:
-            total += clip.duration - crossfade(settings, clip, plan)
-    return max(total, 0.001)
 
 
 def _codec_shift(formats: tuple[Format, ...], settings: AudioSettings) -> tuple[tuple[float, ...], tuple[float, ...]]:

@@ -17,35 +17,29 @@ an episode dated in the future).
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import feeds
-from feeds.apple import DESCRIPTION_MAX_BYTES
-
-from pipeline.tools import images as art
-from pipeline.errors import CastlineError, FeedError, Problems
-from pipeline.tools.ffmpeg import find_ffmpeg
-from pipeline.ingest.folder import ingest
-from pipeline.build.episode import estimated_media
+from pipeline.audio import SourceInfo, probe
+from pipeline.build import Built, estimated_media
+from pipeline.errors import CastlineError, Problems
+from pipeline.ingest import Cue, Markdown, ingest, read_transcript
 from pipeline.model import Episode, Settings
-from pipeline.ingest.notes import render_markdown
-from pipeline.site.render import Built, feed_channel, feed_item
-from pipeline.scaffold.make import placeholder_problems
-from pipeline.store.protocol import open_store
-from pipeline.ingest.transcript import Cue, read_transcript
+from pipeline.scaffold import placeholder_problems
+from pipeline.site import feed_channel, feed_item
+from pipeline.store import open_store
+from pipeline.tools import images as art
+from pipeline.tools.ffmpeg import find_ffmpeg
+from pipeline.tools.filecache import FileCache
+from pipeline.tools.tempfiles import CACHE_DIR
+
+from .rules import Severity, feed_rules
+from .statuses import status
 
 CONFIG = "config.toml"
 SHOW_ART_KEY = "art/cover.jpg"  # stand-in; publish uses a content-hashed name
-# The [show] key behind each channel element, so a feed rule names what to edit.
-_SHOW_KEY = {
-    "title": "title", "description": "description", "itunes:image": "image", "language": "language",
-    "itunes:category": "categories", "itunes:author": "author", "itunes:owner": "email", "itunes:type": "type",
-    "podcast:guid": "podcast_guid", "enclosure": "analytics_prefix", "podcast:medium": "medium",
-}
 
 
 @dataclass(frozen=True)
@@ -72,12 +66,13 @@ def check(settings: Settings, *, now: datetime | None = None, check_store: bool 
     warnings: list[str] = []
     ffmpeg = find_ffmpeg(settings.audio.ffmpeg)
 
-    show_wide = [*placeholder_problems(settings), *_attempt(root, lambda: art.check_art(settings.show.image))]
+    show_wide = [*placeholder_problems(root, settings.show), *_attempt(root, lambda: art.check_art(settings.show.image))]
     for clip in (settings.audio.intro, settings.audio.outro):
         if clip is not None:
             show_wide.extend(_attempt(root, lambda c=clip: _probe(c, ffmpeg)))
 
-    found = ingest(settings)
+    found = ingest(settings.ingest)
+    markdown = Markdown()
     probes = ProbeCache(root)
     per_notes: dict[str, list[CastlineError]] = {}
     items, notes_of = [], {}
@@ -86,14 +81,14 @@ def check(settings: Settings, *, now: datetime | None = None, check_store: bool 
         warnings.extend(f"{notes}: {w}" for w in _held(ep, now))
         built, per_notes[notes] = _check_episode(settings, ep, ffmpeg, probes)
         if built is not None:
-            html = render_markdown(ep.body, allow_html=settings.show.allow_html)
-            items.append(feed_item(settings, built, html))
+            html = markdown.html(ep.body, allow_html=settings.show.allow_html)
+            items.append(feed_item(settings.site, built, html, markdown=markdown))
             notes_of[built.guid] = notes
 
     podcast_guid = settings.show.podcast_guid or feeds.podcast_guid(settings.feed_url)
-    channel = feed_channel(settings, podcast_guid, SHOW_ART_KEY)
+    channel = feed_channel(settings.site, podcast_guid, SHOW_ART_KEY)
     for problem in feed_rules(channel, items, notes_of):
-        if problem.severity == "warning":
+        if problem.severity is Severity.WARNING:
             warnings.append(str(problem.error))
         elif problem.error.path in per_notes:
             per_notes[problem.error.path].append(problem.error)
@@ -115,8 +110,6 @@ def check(settings: Settings, *, now: datetime | None = None, check_store: bool 
 def _stale(settings: Settings) -> list[str]:
     """How many published episodes carry tags or masters from before a
     show-wide change (publish leaves them as published unless asked)."""
-    from pipeline.publish.recipe import status
-
     try:
         report = status(settings)
     except CastlineError:
@@ -158,8 +151,6 @@ def _check_episode(settings: Settings, ep: Episode, ffmpeg: str,
 def _probe(path: Path, ffmpeg: str, cache: "ProbeCache | None" = None):
     if cache is not None:
         return cache.probe(path, ffmpeg)
-    from pipeline.audio.loudness import probe  # imported late: the mastering modules are large
-
     return probe(path, ffmpeg)
 
 
@@ -170,34 +161,18 @@ class ProbeCache:
     that fails to probe is never cached (its error is worded fresh)."""
 
     def __init__(self, root: Path) -> None:
-        self.path = root / ".castline" / "cache" / "probes.json"
-        try:
-            self.data: dict[str, list] = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            self.data = {}
-        self.dirty = False
+        self.files = FileCache(root / CACHE_DIR / "probes.json")
 
-    def probe(self, path: Path, ffmpeg: str):
-        from pipeline.audio.loudness import SourceInfo, probe
-
-        st = path.stat()
-        key = str(path.resolve())
-        hit = self.data.get(key)
-        if hit and hit[:2] == [st.st_size, st.st_mtime_ns]:
-            return SourceInfo(*hit[2:])
+    def probe(self, path: Path, ffmpeg: str) -> SourceInfo:
+        stamp, hit = self.files.get(path)
+        if hit:
+            return SourceInfo(*hit)
         info = probe(path, ffmpeg)
-        self.data[key] = [st.st_size, st.st_mtime_ns, info.duration, info.channels, info.sample_rate, info.codec]
-        self.dirty = True
+        self.files.put(path, stamp, [info.duration, info.channels, info.sample_rate, info.codec])
         return info
 
     def save(self) -> None:
-        if self.dirty:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            from pipeline.tools.tempfiles import temp_prefix
-
-            tmp = self.path.with_name(f".{temp_prefix()}probes.partial")
-            tmp.write_text(json.dumps(self.data))
-            os.replace(tmp, self.path)
+        self.files.save()
 
 
 def _stand_in(settings: Settings, ep: Episode, duration: float, cues: tuple[Cue, ...]) -> Built:
@@ -209,38 +184,6 @@ def _stand_in(settings: Settings, ep: Episode, duration: float, cues: tuple[Cue,
                  media_key=f"media/{ep.slug}.{a.format}", alternate_keys=tuple(f"media/{ep.slug}.{f}" for f in a.alternates),
                  art_key=f"art/{ep.image.name}" if ep.image else None, chapters=ep.chapters, transcript=cues,
                  transcript_key=transcript_key)
-
-
-@dataclass(frozen=True)
-class FeedRule:
-    error: FeedError
-    severity: str
-
-
-def feed_rules(channel: feeds.FeedChannel, items: list[feeds.FeedItem], notes_of: dict[str, str]) -> list[FeedRule]:
-    """``feeds.check_feed`` as the host reads it: a channel rule names the
-    config key to edit, an episode rule the notes file; an over-long
-    description says by how many bytes."""
-    out = []
-    by_guid = {i.guid: i for i in items}
-    for p in feeds.check_feed(channel, items):
-        item = by_guid.get(p.episode) if p.episode else None
-        message = p.message
-        if p.element == "description":
-            html = channel.description_html if item is None else (item.description_html or item.content_html or "")
-            size = len(html.encode("utf-8"))
-            if size > DESCRIPTION_MAX_BYTES:
-                message = (f"is {size} bytes in the feed, {size - DESCRIPTION_MAX_BYTES} over Apple's limit of "
-                           f"{DESCRIPTION_MAX_BYTES}")
-                message += ("; Apple cuts it (the full notes stay in content:encoded): shorten the notes"
-                            if item is not None else ": shorten it")
-        if item is None and not p.episode:
-            key = _SHOW_KEY.get(p.element)
-            error = FeedError(f"feed <{p.element}> {message}", path=CONFIG, field=f"show.{key}" if key else None)
-        else:
-            error = FeedError(f"feed <{p.element}> {message}", path=notes_of.get(p.episode or "", "feed.xml"))
-        out.append(FeedRule(error, p.severity))
-    return out
 
 
 def _held(ep: Episode, now: datetime) -> list[str]:
