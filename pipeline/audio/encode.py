@@ -5,7 +5,7 @@ once, trimmed, denoised, levelled, crossfaded, split per format, limited and
 encoded. The main format's samples are metered on their way into the
 encoder, so the level a listener hears is known without a second decode.
 ``audio.master`` decides what to render (a ``RenderJob``, the same for every
-render of an episode, and a ``Plan``, corrected between renders); this
+render of an episode, and a ``RenderPlan``, corrected between renders); this
 module only turns them into the exact ffmpeg command and runs it.
 """
 
@@ -26,7 +26,7 @@ from pipeline.tools.ffmpeg import Children, Failure, run
 from .clips import Clip
 from .loudness import DENORMAL_GUARD, ONE_FILTER_THREAD, convert_filter, measure, parse_summary, peak_level, section
 
-__all__ = ["FORMATS", "LEVELER", "Format", "Plan", "RenderJob", "denoiser", "crossfade", "encoder_args", "encoding",
+__all__ = ["FORMATS", "LEVELER", "Format", "RenderPlan", "RenderJob", "denoiser", "crossfade", "encoder_args", "encoding",
            "expected_duration", "filter_graph", "render", "stream_facts"]
 
 log = logging.getLogger("castline.audio")  # the mastering log, as before the split
@@ -47,7 +47,7 @@ def encoder_args(fmt: Format, settings: AudioSettings, n_ch: int) -> list[str]:
 
 
 @dataclasses.dataclass(frozen=True)
-class Plan:
+class RenderPlan:
     """What a render does: the body's trim and gain, and per output format
     the extra gain (codec shift) and limiter ceiling in dBFS."""
 
@@ -102,13 +102,13 @@ def denoiser(noise_lufs: float, speech_lufs: float) -> str:
     return f"afftdn=nr=20:nf={floor:.1f}"
 
 
-def crossfade(settings: AudioSettings, clip: Clip, plan: Plan) -> float:
+def crossfade(settings: AudioSettings, clip: Clip, plan: RenderPlan) -> float:
     """Seconds of overlap between a clip and the episode: as configured, but
     never more than half of either (acrossfade cannot overlap more)."""
     return min(settings.crossfade_ms / 1000, clip.duration / 2, (plan.end - plan.start) / 2)
 
 
-def _body_chain(plan: Plan, n_ch: int, rate: int, settings: AudioSettings, *,
+def _body_chain(plan: RenderPlan, n_ch: int, rate: int, settings: AudioSettings, *,
                 trim: bool = True) -> list[str]:
     chain = []
     cuts = []
@@ -130,7 +130,7 @@ def _body_chain(plan: Plan, n_ch: int, rate: int, settings: AudioSettings, *,
     return chain
 
 
-def expected_duration(job: RenderJob, plan: Plan) -> float:
+def expected_duration(job: RenderJob, plan: RenderPlan) -> float:
     """Seconds of output a render writes: the trimmed body, and each clip
     less its crossfade."""
     total = plan.end - plan.start
@@ -140,7 +140,7 @@ def expected_duration(job: RenderJob, plan: Plan) -> float:
     return max(total, 0.001)
 
 
-def filter_graph(job: RenderJob, plan: Plan, *, trim: bool = True, meter: bool = False) -> str:
+def filter_graph(job: RenderJob, plan: RenderPlan, *, trim: bool = True, meter: bool = False) -> str:
     """The filter graph of a render: input 0 is the source, then the clips.
     ``meter`` taps the main format's final PCM, just before its encoder,
     with ebur128 (loudness and sample peak). A dual-mono plan (``plan.mono``)
@@ -204,7 +204,7 @@ def _limiter(ceiling_db: float, rate: int, oversample: int = _OVERSAMPLE) -> lis
     return [f"aresample={oversample * rate}:resampler=soxr", alimiter, f"aresample={rate}:resampler=soxr"]
 
 
-def render(job: RenderJob, plan: Plan, *, ffmpeg: str, on_progress: Callable[[float], None] | None = None,
+def render(job: RenderJob, plan: RenderPlan, *, ffmpeg: str, on_progress: Callable[[float], None] | None = None,
            children: Children | None = None) -> Loudness:
     """One decode, all encodes, and a meter on the main format's samples as
     they go into its encoder: ebur128 for the loudness, and the peak read at

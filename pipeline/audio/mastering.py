@@ -47,7 +47,7 @@ from pipeline.model import AudioSettings, Episode, Loudness, MasteredAudio
 from pipeline.tools.ffmpeg import Children, find_ffmpeg
 
 from .clips import prepare_clip
-from .encode import FORMATS, LEVELER, Format, Plan, RenderJob, crossfade, denoiser, encoding, stream_facts
+from .encode import FORMATS, LEVELER, Format, RenderPlan, RenderJob, crossfade, denoiser, encoding, stream_facts
 from .encode import render as _render  # master calls it by this name: tests wrap it here
 from .loudness import Analysis, Measuring, analyse, probe
 
@@ -175,10 +175,10 @@ def _progress(cb: Callable[[float], None] | None, value: float) -> None:
         cb(min(1.0, max(0.0, value)))
 
 
-def _first_plan(ana: Analysis, settings: AudioSettings) -> Plan:
+def _first_plan(ana: Analysis, settings: AudioSettings) -> RenderPlan:
     start = max(0.0, ana.start - _TRIM_KEEP_S) if ana.start > 0 else 0.0
     end = min(ana.duration, ana.end + _TRIM_KEEP_S) if ana.end < ana.duration else ana.duration
-    return Plan(start=start, end=end, cut_end=end < ana.duration,
+    return RenderPlan(start=start, end=end, cut_end=end < ana.duration,
                  gain_db=settings.loudness - ana.loudness.integrated,
                  comp_db=(), ceiling_db=())
 

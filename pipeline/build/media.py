@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.audio import cache_key, effective_audio, master, passthrough, passthrough_key
+from pipeline.store import MediaFile, PublishedMedia
 from pipeline.model import BuildSettings, Encoding, Episode, Loudness, MasteredAudio
 from pipeline.tags import TagInfo, write_tags
 from pipeline.tools.digest import digests, sha256_of
@@ -227,27 +228,25 @@ def _load_master(meta: Path) -> MasteredAudio:
                          loud(d["output_loudness"]), tuple(enc(a) for a in d["alternates"]), d.get("offset", 0.0))
 
 
-def media_record(m: MasteredAudio, key: str, alt_keys: list[str]) -> dict:
+def media_record(m: MasteredAudio, key: str, alt_keys: list[str]) -> PublishedMedia:
     """What the state keeps of an episode's media (enough to put it in the
     feed and pages without the file at hand)."""
-    d = _dump_master(m)
-    d["main"]["key"] = key
-    for a, k in zip(d["alternates"], alt_keys):
-        a["key"] = k
-    return d
+    def one(e: Encoding, k: str) -> MediaFile:
+        return MediaFile(k, e.path.name, e.format, e.mime, e.size, e.sha256, e.bitrate, e.sha384)
+
+    loud = lambda v: dict(vars(v)) if v else None  # noqa: E731
+    return PublishedMedia(one(m.main, key), m.duration, m.channels, m.sample_rate, loud(m.input_loudness),
+                          loud(m.output_loudness), tuple(one(a, k) for a, k in zip(m.alternates, alt_keys)), m.offset)
 
 
-def record_media(d: dict) -> tuple[MasteredAudio, str, list[str]]:
+def record_media(d: PublishedMedia) -> tuple[MasteredAudio, str, list[str]]:
     """The inverse of media_record: a MasteredAudio whose paths are not on
     this machine (only keys, sizes, hashes and durations are used)."""
-    def enc(e: dict) -> Encoding:
-        return Encoding(path=Path(e["path"]), format=e["format"], mime=e["mime"], size=e["size"], sha256=e["sha256"],
-                        sha384=e.get("sha384"),
-                        bitrate=e["bitrate"])
+    def enc(f: MediaFile) -> Encoding:
+        return Encoding(path=Path(f.path), format=f.format, mime=f.mime, size=f.size, sha256=f.sha256,
+                        sha384=f.sha384, bitrate=f.bitrate)
 
     loud = lambda v: Loudness(**v) if v else None  # noqa: E731
-    m = MasteredAudio(enc(d["main"]), d["duration"], d["channels"], d["sample_rate"], loud(d.get("input_loudness")),
-                      loud(d.get("output_loudness")), tuple(enc(a) for a in d.get("alternates", [])),
-                      d.get("offset", 0.0))
-    return m, d["main"]["key"], [a["key"] for a in d.get("alternates", [])]
-
+    m = MasteredAudio(enc(d.main), d.duration, d.channels, d.sample_rate, loud(d.input_loudness),
+                      loud(d.output_loudness), tuple(enc(a) for a in d.alternates), d.offset)
+    return m, d.main.key, [a.key for a in d.alternates]

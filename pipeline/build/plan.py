@@ -192,9 +192,7 @@ def _plan_one(settings: BuildSettings, m: Match, hashes: HashCache, listing: dic
 
 def _reuse(m: Match, prints: Prints, listing: dict[str, Stamp]) -> PlannedEpisode:
     record = m.record
-    keys = [record.media["main"]["key"], *(a["key"] for a in record.media.get("alternates", []))]
-    sizes = [record.media["main"]["size"], *(a["size"] for a in record.media.get("alternates", []))]
-    lost = any(k not in listing or listing[k].size != size for k, size in zip(keys, sizes))
+    lost = any(f.key not in listing or listing[f.key].size != f.size for f in record.media.files)
     if lost:  # the store lost published media: make it again (from the cache when it is there)
         work = Work.BUILD if record.master_key in (None, prints.master_key) and record.own in (None, prints.own) \
             else Work.RETAG

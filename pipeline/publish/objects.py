@@ -146,8 +146,8 @@ def render_inputs(settings: Settings, tree: TreeInputs, built: tuple[BuiltEpisod
     digest = hashlib.sha256(
         f"{RENDER_VERSION}\n{settings!r}\n{tree.podcast_guid}\n{tree.show_art_key}\n{live}\n".encode())
     for e in sorted(built, key=lambda e: e.built.guid):  # the media as the state records it: no local paths
-        digest.update(f"{replace(e.built, media=None)!r}{json.dumps(e.record.media, sort_keys=True, default=str)}"
-                      .encode())
+        media = json.dumps(e.record.media.to_json(), sort_keys=True, default=str)
+        digest.update(f"{replace(e.built, media=None)!r}{media}".encode())
     feed, pages = digest.copy(), digest.copy()
     feed.update(b"feed")
     pages.update(b"site")
@@ -230,11 +230,7 @@ def _live_statuses(settings: Settings, planned: Planned) -> dict[str, str]:
 
 
 def _keys(r: EpisodeRecord) -> set[str]:
-    media = r.media or {}
-    keys = set(r.keys)
-    if media:
-        keys |= {media["main"]["key"], *(a["key"] for a in media.get("alternates", []))}
-    return keys
+    return set(r.keys) | set(r.media.keys if r.media else ())
 
 
 def _feed_warnings(settings: Settings, tree: TreeInputs, parts: FeedParts) -> list[str]:

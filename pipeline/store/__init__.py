@@ -33,7 +33,7 @@ _WHERE = {
     "protocol": ("ObjectInfo", "Stamp", "Store", "Upload", "headers_for", "make_upload", "state_changed_error",),
     "s3": ("S3Store", "parse_s3_url", "s3_url_problem",),
     "serve": ("PreviewServer", "make_server", "preview_root",),
-    "state": ("STATE_KEY", "EpisodeRecord", "Match", "ObjectRecord", "State", "dump_state", "episode_guid",
+    "state": ("STATE_KEY", "EpisodeRecord", "Match", "MediaFile", "PublishedMedia", "ObjectRecord", "State", "dump_state", "episode_guid",
              "match_episodes", "now_iso", "parse_state",),
     "sync": ("differs", "phase", "prunable", "recorded_objects",),
 }

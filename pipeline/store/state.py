@@ -27,6 +27,73 @@ STATE_VERSION = 2  # 1: objects were key -> sha256; read and upgraded
 
 
 @dataclass(frozen=True)
+class MediaFile:
+    """One encoding of an episode as published: its store key, the name the
+    file had when it was made (not a path on this machine), its format and
+    MIME type, its exact size (the enclosure length) and hashes."""
+
+    key: str
+    path: str
+    format: str
+    mime: str
+    size: int
+    sha256: str
+    bitrate: int
+    sha384: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishedMedia:
+    """What the state keeps of an episode's media: enough to put it in the
+    feed and pages without the file at hand. ``input_loudness`` and
+    ``output_loudness`` are the EBU R128 readings (integrated, true_peak,
+    lra). ``raw`` is the record as read from the state, written back as it
+    was (a record from an older castline keeps its bytes)."""
+
+    main: MediaFile
+    duration: float
+    channels: int
+    sample_rate: int
+    input_loudness: dict[str, float] | None = None
+    output_loudness: dict[str, float] | None = None
+    alternates: tuple[MediaFile, ...] = ()
+    offset: float = 0.0
+    raw: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def keys(self) -> list[str]:
+        """The store keys of the main file and the alternates, in order."""
+        return [self.main.key, *(a.key for a in self.alternates)]
+
+    @property
+    def files(self) -> tuple[MediaFile, ...]:
+        return (self.main, *self.alternates)
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> PublishedMedia:
+        def one(e: dict[str, Any]) -> MediaFile:
+            return MediaFile(e["key"], e["path"], e["format"], e["mime"], e["size"], e["sha256"], e["bitrate"],
+                             e.get("sha384"))
+
+        return cls(one(d["main"]), d["duration"], d["channels"], d["sample_rate"], d.get("input_loudness"),
+                   d.get("output_loudness"), tuple(one(a) for a in d.get("alternates", [])), d.get("offset", 0.0),
+                   raw=d)
+
+    def to_json(self) -> dict[str, Any]:
+        if self.raw is not None:
+            return self.raw
+
+        def one(f: MediaFile) -> dict[str, Any]:
+            return {"path": f.path, "format": f.format, "mime": f.mime, "size": f.size, "sha256": f.sha256,
+                    "bitrate": f.bitrate, "sha384": f.sha384, "key": f.key}
+
+        return {"main": one(self.main), "duration": self.duration, "channels": self.channels,
+                "sample_rate": self.sample_rate, "input_loudness": self.input_loudness,
+                "output_loudness": self.output_loudness, "alternates": [one(a) for a in self.alternates],
+                "offset": self.offset}
+
+
+@dataclass(frozen=True)
 class EpisodeRecord:
     """One published episode as the state remembers it.
 
@@ -49,7 +116,7 @@ class EpisodeRecord:
     season: int | None = None
     source_sha256: str | None = None
     fingerprint: str | None = None
-    media: dict[str, Any] = field(default_factory=dict)  # key, size, sha256, mime, duration, ...
+    media: PublishedMedia | None = None  # the published files: keys, sizes, hashes, duration
     own: str | None = None
     shared: str | None = None
     master_key: str | None = None
@@ -92,12 +159,14 @@ def parse_state(data: bytes | None, etag: str | None, where: str) -> State:
         raw = json.loads(data)
         if raw.get("version") not in (1, STATE_VERSION):
             raise ValueError(f"version {raw.get('version')!r}")
-        episodes = tuple(EpisodeRecord(**{**e, "keys": tuple(e.get("keys", ()))}) for e in raw.get("episodes", []))
+        episodes = tuple(EpisodeRecord(**{**e, "keys": tuple(e.get("keys", ())),
+                                          "media": PublishedMedia.from_json(e["media"]) if e.get("media") else None})
+                         for e in raw.get("episodes", []))
         objects = {k: ObjectRecord(v) if isinstance(v, str) else ObjectRecord(**v)
                    for k, v in dict(raw.get("objects", {})).items()}
         return State(raw.get("podcast_guid"), raw.get("feed_url"), episodes, objects, etag,
                      dict(raw.get("notified", {})), dict(raw.get("rendered", {})))
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
         raise StateError(f"the published state is unreadable ({exc})", path=where,
                          fix="restore it from a backup; castline never guesses GUIDs") from None
 
@@ -107,7 +176,7 @@ def dump_state(state: State) -> bytes:
         "version": STATE_VERSION,
         "podcast_guid": state.podcast_guid,
         "feed_url": state.feed_url,
-        "episodes": [{**r.__dict__, "keys": list(r.keys)}
+        "episodes": [{**r.__dict__, "keys": list(r.keys), "media": r.media.to_json() if r.media is not None else {}}
                      for r in sorted(state.episodes, key=lambda r: r.first_published + r.guid)],
         "objects": {k: v.__dict__ for k, v in sorted(state.objects.items())},
     }
