@@ -1,6 +1,7 @@
 """An independent meter for tests: decode with ffmpeg to float PCM, then
 pyloudnorm for integrated loudness and 4x FFT oversampling (numpy) for the
-true peak; a different code path from castline's ffmpeg ebur128."""
+true peak; a different code path from castline's ffmpeg ebur128. And a
+file's length as decoded, sample by sample."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pyloudnorm
+
+from pipeline.tools.ffmpeg import find_ffmpeg
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,13 @@ def decode(path: Path, ffmpeg: str) -> Decoded:
                           "-c:a", "pcm_f32le", "pipe:1"], capture_output=True, check=True).stdout
     x = np.frombuffer(raw, dtype=np.float32).astype(np.float64).reshape(-1, channels)
     return Decoded(x, int(m.group(2)), channels, m.group(1).decode())
+
+
+def decoded_seconds(path: Path) -> float:
+    """Decode the whole file with ffmpeg and count the samples."""
+    proc = subprocess.run([find_ffmpeg(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", "8000", "-"],
+                          capture_output=True, check=True)
+    return len(proc.stdout) / 2 / 8000
 
 
 def integrated(d: Decoded) -> float:

@@ -1,42 +1,14 @@
-"""A published copy of the sample show, made once per test module, and the
-tools to compare the published tree byte for byte."""
+"""The tools to read a published show: its tree byte for byte, the feed's
+items, and the check that it is whole."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from lxml import etree
 
-from tests.conftest import REPO, SHOW_PARTS
-
 STATE = ".castline/state.json"
-
-
-def copy_sample(dest: Path) -> Path:
-    dest.mkdir(parents=True)
-    for part in SHOW_PARTS:
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
-    return dest
-
-
-def publish_once(dest: Path) -> Path:
-    """The sample show in ``dest``, published to its public/ folder."""
-    from pipeline.config.settings import load_settings
-    from pipeline.publish.recipe import publish
-
-    copy_sample(dest)
-    report = publish(load_settings(dest))
-    assert report.problems == (), report.problems
-    return dest
-
-
-def clone(base: Path, dest: Path) -> Path:
-    """A private copy of a published show (cache and public/ included)."""
-    shutil.copytree(base, dest, symlinks=True)
-    return dest
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

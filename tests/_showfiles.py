@@ -1,4 +1,5 @@
-"""Small show files for the scaffold and check tests, synthesized on the spot."""
+"""Show files for the tests: small ones synthesized on the spot (a tone, a
+picture), and one way to edit a show's text files in place."""
 
 from __future__ import annotations
 
@@ -24,6 +25,15 @@ def picture(path: Path, width: int = 1400, height: int = 1400) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (width, height), (200, 80, 40)).save(path)
     return path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the first occurrence of ``old`` in the text file at ``path``
+    with ``new``; ``old`` must be there, so a test cannot silently edit
+    nothing when the sample show changes."""
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
 
 
 def uncomment(text: str, kind: str) -> str:

@@ -1,8 +1,10 @@
-"""Shared fixtures: a copy of the sample show, and the CLI as a host runs it."""
+"""Shared fixtures: the one show factory (the sample show copied, or
+published once and copied), and the CLI as a host runs it."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,32 +12,38 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+GOLDEN_DIR = REPO / "tests" / "golden"  # the pinned outputs
 SHOW_PARTS = ("config.toml", "episodes", "show_notes", "art")
+
+
+# -- the show factory: every test's show is made here ------------------------------------------------------------
+
+def copy_sample(dest: Path) -> Path:
+    """A private copy of the sample show that lives in the repository, at ``dest``."""
+    dest.mkdir(parents=True)
+    for part in SHOW_PARTS:
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
+    return dest
+
+
+def clone(base: Path, dest: Path) -> Path:
+    """A private copy of a show made here, published or not (cache and public/ included)."""
+    shutil.copytree(base, dest, symlinks=True)
+    return dest
 
 
 @pytest.fixture
 def sample_show(tmp_path: Path) -> Path:
-    """A private copy of the sample show that lives in the repository."""
-    show = tmp_path / "show"
-    show.mkdir()
-    for part in SHOW_PARTS:
-        src = REPO / part
-        if src.is_dir():
-            shutil.copytree(src, show / part)
-        else:
-            shutil.copy2(src, show / part)
-    return show
+    """A private copy of the sample show, not yet published."""
+    return copy_sample(tmp_path / "show")
 
 
 @pytest.fixture(scope="session")
 def published_sample(tmp_path_factory) -> Path:
     """The sample show published once for the whole session, the way a host
-    does it: ``castline publish`` in a fresh process. Tests that change it
-    must work on a ``clone`` (tests._published) of it."""
-    import subprocess
-
-    from tests._published import copy_sample
-
+    does it: ``castline publish`` in a fresh process. Shared and read-only:
+    tests that change it take ``published_copy``."""
     show = copy_sample(tmp_path_factory.mktemp("published") / "show")
     proc = subprocess.run([sys.executable, "-m", "cli", "publish", "--workspace", str(show)], capture_output=True,
                           text=True, cwd=REPO)
@@ -49,10 +57,20 @@ def published_sample(tmp_path_factory) -> Path:
 def published_copy(published_sample: Path, tmp_path: Path) -> Path:
     """A private copy of the published sample show (cache and public/ too),
     for tests that change it."""
-    from tests._published import clone
-
     return clone(published_sample, tmp_path / "show")
 
+
+@pytest.fixture
+def show(published_copy: Path) -> Path:
+    """The show a host works on: a private copy of the published sample show.
+    A module whose show is made otherwise overrides this fixture:
+    test_guarantees (this show on both stores) and test_fuzz (one copy for
+    the module) build on the factory above; scaffold/ makes its show with
+    ``castline init``, the code it tests."""
+    return published_copy
+
+
+# -- the CLI -----------------------------------------------------------------------------------------------------
 
 @dataclass
 class CliResult:

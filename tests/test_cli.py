@@ -21,11 +21,6 @@ NOTES2 = "show_notes/002-mailbag-better-offsites.md"
 INTERRUPTED = "interrupted: the published show is as it was; run the command again to finish"
 
 
-@pytest.fixture
-def show(published_copy: Path) -> Path:
-    return published_copy
-
-
 def add_episode(show: Path, slug: str, number: int, *, seconds: float = 2.0, extra: str = "",
                 date: str = "2012-05-01T09:00:00") -> None:
     tone(show / "episodes" / f"{slug}.wav", seconds)

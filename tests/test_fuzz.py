@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from pipeline.config.settings import load_settings
 from pipeline.errors import CastlineError
 from pipeline.ingest.folder import FIELDS, ingest
-from tests.conftest import REPO, SHOW_PARTS
+from tests.conftest import REPO, copy_sample
 
 NOTES = "show_notes/001-lets-take-this-offline.md"
 SECONDS = 5.0  # CPU time for one input, parsed and checked
@@ -125,12 +125,7 @@ def _address_space() -> int:
 @pytest.fixture(scope="module")
 def show(tmp_path_factory) -> Path:
     """One copy of the sample show; each example rewrites one file of it."""
-    dest = tmp_path_factory.mktemp("fuzz") / "show"
-    dest.mkdir()
-    for part in SHOW_PARTS:
-        src = REPO / part
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / part)
-    return dest
+    return copy_sample(tmp_path_factory.mktemp("fuzz") / "show")
 
 
 def ingest_lines(root: Path) -> tuple[list[str], list[dict[str, Any]]]:

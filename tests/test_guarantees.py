@@ -23,7 +23,7 @@ from pipeline.config.settings import load_settings
 from pipeline.store import open_store
 from pipeline.tags.write import read_tags
 from tests._s3server import s3_env, s3_server  # noqa: F401  (fixtures)
-from tests._showfiles import tone
+from tests._showfiles import edit, tone
 from tests.conftest import REPO
 
 EP1, EP2 = "001-lets-take-this-offline", "002-mailbag-better-offsites"
@@ -72,12 +72,6 @@ def assert_whole(show: Path, *, state_too: bool = True) -> list[dict]:
     if state_too:
         assert {i["guid"] for i in items} <= {e["guid"] for e in state["episodes"]}
     return items
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
 
 
 # 1. --prune never deletes what the feed or a published episode uses

@@ -20,6 +20,7 @@ import pytest
 from lxml import etree, html
 
 from tests._published import assert_consistent, snapshot
+from tests._showfiles import edit
 
 NOTES1 = "show_notes/001-lets-take-this-offline.md"
 VTT1 = "episodes/001-lets-take-this-offline.vtt"
@@ -27,18 +28,6 @@ PAGE1 = "episodes/001-lets-take-this-offline.html"
 # what XML 1.0 and HTML forbid, and the noncharacters the Nu checker rejects
 FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 URL_FIX = "write it like https://example.com/page (only http, https and mailto links are published)"
-
-
-@pytest.fixture
-def show(published_copy: Path) -> Path:
-    return published_copy
-
-
-def edit(show: Path, name: str, old: str, new: str) -> None:
-    path = show / name
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
 
 
 def published_text(show: Path) -> dict[str, str]:
@@ -51,16 +40,16 @@ def published_text(show: Path) -> dict[str, str]:
 def hostile_notes(show: Path) -> None:
     """Control characters, an escape sequence, noncharacters and stray
     spaces in every kind of field, and a raw NUL and DEL in the body."""
-    edit(show, NOTES1, 'title: "Let\'s Take This Offline: Why Meeting in Person Matters"',
+    edit(show / NOTES1, 'title: "Let\'s Take This Offline: Why Meeting in Person Matters"',
          r"""title: " Let's Take\x0b This Offline:\x00 Why Meeting\x1b[2J in Person\x7f Matters\uFFFE " """.rstrip())
-    edit(show, NOTES1, "summary: >-\n  Jonah Lehrer, author of Imagine: How Creativity Works, explains why the\n"
+    edit(show / NOTES1, "summary: >-\n  Jonah Lehrer, author of Imagine: How Creativity Works, explains why the\n"
                        "  ideas that matter most still come from people who share a hallway.\n",
          'summary: "  \\x01Jonah\\x08 Lehrer on hallways.\\x9b  "\n')
-    edit(show, NOTES1, "image_alt: Three colleagues talking around a table in a sunlit office\n",
+    edit(show / NOTES1, "image_alt: Three colleagues talking around a table in a sunlit office\n",
          'image_alt: "\\x0cThree\\x00 colleagues"\n')
-    edit(show, NOTES1, "  - name: Jonah Lehrer\n", '  - name: "\\x00Jonah\\x0b Lehrer\\uFFFF "\n')
-    edit(show, NOTES1, "    title: Introduction\n", '    title: "\\x00Intro\\x0bduction "\n')
-    edit(show, NOTES1, "We all know the feeling", "We all\x00 know\x0b the\x7f feeling")
+    edit(show / NOTES1, "  - name: Jonah Lehrer\n", '  - name: "\\x00Jonah\\x0b Lehrer\\uFFFF "\n')
+    edit(show / NOTES1, "    title: Introduction\n", '    title: "\\x00Intro\\x0bduction "\n')
+    edit(show / NOTES1, "We all know the feeling", "We all\x00 know\x0b the\x7f feeling")
 
 
 def test_control_characters_reach_no_output(show: Path, run_cli) -> None:
@@ -88,7 +77,7 @@ def test_control_characters_reach_no_output(show: Path, run_cli) -> None:
 def test_no_script_link_reaches_a_page(show: Path, run_cli) -> None:
     """A ``javascript:`` link in the Markdown body is left as text; every
     link and source on every page is http(s), mailto or relative."""
-    edit(show, NOTES1, "We all know the feeling", "[click](javascript:alert(1)) <a href='javascript:x'>x</a> "
+    edit(show / NOTES1, "We all know the feeling", "[click](javascript:alert(1)) <a href='javascript:x'>x</a> "
                                                   "We all know the feeling")
     result = run_cli("publish", "--workspace", str(show))
     assert result.code == 0, result.stderr
@@ -111,7 +100,7 @@ def test_no_script_link_reaches_a_page(show: Path, run_cli) -> None:
 ])
 def test_a_script_link_in_front_matter_is_refused(show: Path, run_cli, old: str, new: str, expected: str) -> None:
     before = snapshot(show / "public")
-    edit(show, NOTES1, old, new)
+    edit(show / NOTES1, old, new)
     result = run_cli("publish", "--workspace", str(show))
     assert result.code == 1
     assert result.stderr.splitlines() == [expected]

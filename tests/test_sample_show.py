@@ -20,24 +20,19 @@ from PIL import Image
 
 from pipeline.tags.write import read_tags
 from tests._browser import chromium_context
-from tests.conftest import REPO, SHOW_PARTS
-from tests.test_publish import decoded_seconds
+from tests._meter import decoded_seconds
+from tests.conftest import GOLDEN_DIR, REPO
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0"}
-GOLDEN = Path(__file__).parent / "golden" / "sample_show_feed.xml"
-GOLDEN_PAGES = Path(__file__).parent / "golden" / "sample_show_pages"
+GOLDEN = GOLDEN_DIR / "sample_show_feed.xml"
+GOLDEN_PAGES = GOLDEN_DIR / "sample_show_pages"
 TEXT_TREE = (".html", ".json", ".vtt", ".srt", ".css", ".js", ".txt")  # every text object but the feed and the state
 EP1 = "episodes/001-lets-take-this-offline.html"
 
 
 @pytest.fixture(scope="module")
-def show(published_sample: Path) -> Path:
-    return published_sample
-
-
-@pytest.fixture(scope="module")
-def feed(show: Path):
-    return etree.parse(str(show / "public" / "feed.xml"))
+def feed(published_sample: Path):
+    return etree.parse(str(published_sample / "public" / "feed.xml"))
 
 
 def episode_item(feed, number: int):
@@ -48,9 +43,9 @@ def local(show: Path, url: str) -> Path:
     return show / "public" / url.removeprefix("https://podcast.example.com/")
 
 
-def test_published_episode_carries_every_tag(show: Path, feed) -> None:
+def test_published_episode_carries_every_tag(published_sample: Path, feed) -> None:
     item = episode_item(feed, 1)
-    mp3 = local(show, item.find("enclosure").get("url"))
+    mp3 = local(published_sample, item.find("enclosure").get("url"))
     tags = read_tags(mp3)
     assert tags["title"] == "Let's Take This Offline: Why Meeting in Person Matters"
     assert tags["album"] == "Marketing Smarts" and tags["artist"] == "Matthew T. Grant"
@@ -66,7 +61,7 @@ def test_published_episode_carries_every_tag(show: Path, feed) -> None:
     cover = Image.open(io.BytesIO(apic.data))
     assert cover.size == (1400, 1400) and apic.mime == "image/jpeg"
     # chapters: the notes' chapters, on the published timeline, in the file, the JSON and the feed alike
-    chapters_json = json.loads(local(show, item.find("podcast:chapters", NS).get("url")).read_bytes())
+    chapters_json = json.loads(local(published_sample, item.find("podcast:chapters", NS).get("url")).read_bytes())
     from_json = [(round(c["startTime"], 2), c["title"]) for c in chapters_json["chapters"]]
     from_tags = [(round(c["start_ms"] / 1000, 2), c["title"]) for c in tags["chapters"]]
     assert from_tags == from_json and [t for _, t in from_tags] == [
@@ -79,10 +74,10 @@ def test_published_episode_carries_every_tag(show: Path, feed) -> None:
     assert int(item.find("enclosure").get("length")) == mp3.stat().st_size
 
 
-def test_feed_matches_golden_file(show: Path) -> None:
+def test_feed_matches_golden_file(published_sample: Path) -> None:
     """The whole feed of the sample show is pinned. After an intended change,
     regenerate with CASTLINE_UPDATE_GOLDEN=1 and review the diff."""
-    produced = (show / "public" / "feed.xml").read_bytes()
+    produced = (published_sample / "public" / "feed.xml").read_bytes()
     if os.environ.get("CASTLINE_UPDATE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_bytes(produced)
@@ -94,13 +89,13 @@ def _text_tree(public: Path) -> dict[str, bytes]:
             if p.is_file() and p.suffix in TEXT_TREE and ".castline" not in p.parts}
 
 
-def test_pages_match_golden_files(show: Path) -> None:
+def test_pages_match_golden_files(published_sample: Path) -> None:
     """Every page and text sidecar of the sample show is pinned, byte for
     byte, beside the golden feed (Pelican's tests/output). After an intended
     change, refresh both with
     ``CASTLINE_UPDATE_GOLDEN=1 python3 -m pytest tests/test_sample_show.py -k golden``
     and review the diff."""
-    produced = _text_tree(show / "public")
+    produced = _text_tree(published_sample / "public")
     if os.environ.get("CASTLINE_UPDATE_GOLDEN") == "1":
         shutil.rmtree(GOLDEN_PAGES, ignore_errors=True)
         for key, data in produced.items():
@@ -128,9 +123,9 @@ def test_feed_has_apple_and_podcasting20_essentials(feed) -> None:
 
 
 @pytest.fixture(scope="module")
-def served(show: Path):
+def served(published_sample: Path):
     """``castline serve`` itself, as a host runs it, on a free port."""
-    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--workspace", str(show), "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--workspace", str(published_sample), "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     line = proc.stdout.readline()
     match = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
@@ -141,12 +136,12 @@ def served(show: Path):
 
 
 @pytest.mark.browser
-def test_sample_episode_page_in_chromium(show: Path, feed, served: str, tmp_path: Path) -> None:
+def test_sample_episode_page_in_chromium(published_sample: Path, feed, served: str, tmp_path: Path) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     item = episode_item(feed, 1)
     duration = int(item.findtext("itunes:duration", namespaces=NS))
-    chapters = json.loads(local(show, item.find("podcast:chapters", NS).get("url")).read_bytes())["chapters"]
+    chapters = json.loads(local(published_sample, item.find("podcast:chapters", NS).get("url")).read_bytes())["chapters"]
     with chromium_context(tmp_path / "profile") as context:
         page = context.new_page()
         errors: list[str] = []

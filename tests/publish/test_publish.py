@@ -5,37 +5,23 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 import feedparser
 import podcastparser
-import pytest
 from lxml import etree
 
 from pipeline.config.settings import load_settings
-from pipeline.tools.ffmpeg import find_ffmpeg
 from pipeline.publish.recipe import publish
+from tests._meter import decoded_seconds
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0"}
 SLUGS = ["001-lets-take-this-offline", "002-mailbag-better-offsites"]
 
 
-def decoded_seconds(path: Path) -> float:
-    """Decode the whole file with ffmpeg and count the samples."""
-    proc = subprocess.run([find_ffmpeg(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", "8000", "-"],
-                          capture_output=True, check=True)
-    return len(proc.stdout) / 2 / 8000
-
-
-@pytest.fixture(scope="module")
-def published(published_sample: Path) -> Path:
-    return published_sample
-
-
-def test_publish_writes_feed_pages_and_media(published: Path) -> None:
-    public = published / "public"
+def test_publish_writes_feed_pages_and_media(published_sample: Path) -> None:
+    public = published_sample / "public"
     assert (public / "feed.xml").is_file() and (public / "index.html").is_file()
     for slug in SLUGS:
         assert (public / "episodes" / f"{slug}.html").is_file()
@@ -43,8 +29,8 @@ def test_publish_writes_feed_pages_and_media(published: Path) -> None:
     assert [m.name.rsplit("-", 1)[0] for m in media] == SLUGS
 
 
-def test_feed_parses_in_feedparser(published: Path) -> None:
-    public = published / "public"
+def test_feed_parses_in_feedparser(published_sample: Path) -> None:
+    public = published_sample / "public"
     feed = feedparser.parse((public / "feed.xml").read_bytes())
     assert not feed.bozo, feed.bozo_exception
     assert feed.feed.title == "Marketing Smarts"
@@ -61,8 +47,8 @@ def test_feed_parses_in_feedparser(published: Path) -> None:
         assert abs(int(e.itunes_duration) - decoded_seconds(local)) <= 1.0
 
 
-def test_feed_parses_in_podcastparser(published: Path) -> None:
-    public = published / "public"
+def test_feed_parses_in_podcastparser(published_sample: Path) -> None:
+    public = published_sample / "public"
     parsed = podcastparser.parse("https://podcast.example.com/feed.xml", io.BytesIO((public / "feed.xml").read_bytes()))
     assert parsed["title"] == "Marketing Smarts"
     episodes = {e["title"]: e for e in parsed["episodes"]}
@@ -75,14 +61,14 @@ def test_feed_parses_in_podcastparser(published: Path) -> None:
     assert ep["link"] == "https://podcast.example.com/episodes/001-lets-take-this-offline.html"
 
 
-def test_rerun_changes_nothing(published: Path, run_cli) -> None:
-    feed_before = (published / "public" / "feed.xml").read_bytes()
-    result = run_cli("publish", "--json", "--workspace", str(published))
+def test_rerun_changes_nothing(published_sample: Path, run_cli) -> None:
+    feed_before = (published_sample / "public" / "feed.xml").read_bytes()
+    result = run_cli("publish", "--json", "--workspace", str(published_sample))
     assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["uploads"] == [] and report["upload_bytes"] == 0
     assert {e["state"] for e in report["episodes"]} == {"published"}
-    assert (published / "public" / "feed.xml").read_bytes() == feed_before
+    assert (published_sample / "public" / "feed.xml").read_bytes() == feed_before
 
 
 def guids(show: Path) -> dict[str, str]:
@@ -90,12 +76,12 @@ def guids(show: Path) -> dict[str, str]:
     return {item.findtext("itunes:episode", namespaces=NS): item.findtext("guid") for item in root.iter("item")}
 
 
-def test_guids_survive_title_change_slug_rename_and_fresh_clone(published: Path, tmp_path: Path) -> None:
-    before = guids(published)
+def test_guids_survive_title_change_slug_rename_and_fresh_clone(published_sample: Path, tmp_path: Path) -> None:
+    before = guids(published_sample)
     show = tmp_path / "show"
-    shutil.copytree(published, show, ignore=shutil.ignore_patterns(".castline"))  # a fresh clone: no cache
+    shutil.copytree(published_sample, show, ignore=shutil.ignore_patterns(".castline"))  # a fresh clone: no cache
     shutil.rmtree(show / "public")
-    shutil.copytree(published / "public", show / "public")  # ... publishing to the same store
+    shutil.copytree(published_sample / "public", show / "public")  # ... publishing to the same store
     notes = show / "show_notes" / "002-mailbag-better-offsites.md"
     notes.write_text(notes.read_text().replace("Three Rules", "Three Better Rules"))
     notes.rename(show / "show_notes" / "002-mailbag.md")
@@ -107,9 +93,7 @@ def test_guids_survive_title_change_slug_rename_and_fresh_clone(published: Path,
                                                           "002-mailbag": "changed"}
 
 
-def test_drafts_and_future_episodes_stay_out(published: Path, tmp_path: Path) -> None:
-    show = tmp_path / "show"
-    shutil.copytree(published, show)
+def test_drafts_and_future_episodes_stay_out(show: Path) -> None:
     src = show / "episodes" / "002-mailbag-better-offsites.mp3"
     for slug, extra in (("003-draft", "draft: true\n"), ("004-future", "")):
         shutil.copy(src, show / "episodes" / f"{slug}.mp3")
@@ -127,9 +111,7 @@ def test_drafts_and_future_episodes_stay_out(published: Path, tmp_path: Path) ->
     assert "004-future" in (show / "public" / "feed.xml").read_text()
 
 
-def test_a_publish_that_would_change_a_published_guid_is_refused(published: Path, tmp_path: Path, run_cli) -> None:
-    show = tmp_path / "show"
-    shutil.copytree(published, show)
+def test_a_publish_that_would_change_a_published_guid_is_refused(show: Path, run_cli) -> None:
     before = (show / "public" / "feed.xml").read_bytes()
     published_guid = guids(show)["1"]
     notes = show / "show_notes" / "001-lets-take-this-offline.md"
@@ -142,9 +124,7 @@ def test_a_publish_that_would_change_a_published_guid_is_refused(published: Path
     assert (show / "public" / "feed.xml").read_bytes() == before
 
 
-def test_the_podcast_guid_is_kept_when_the_feed_moves(published: Path, tmp_path: Path) -> None:
-    show = tmp_path / "show"
-    shutil.copytree(published, show)
+def test_the_podcast_guid_is_kept_when_the_feed_moves(published_sample: Path, show: Path) -> None:
     channel_guid = etree.parse(str(show / "public" / "feed.xml")).findtext("channel/podcast:guid", namespaces=NS)
     config = show / "config.toml"
     config.write_text(config.read_text().replace("https://podcast.example.com/", "https://new-home.example.org/pod/"))
@@ -152,4 +132,4 @@ def test_the_podcast_guid_is_kept_when_the_feed_moves(published: Path, tmp_path:
     feed = etree.parse(str(show / "public" / "feed.xml"))
     assert feed.findtext("channel/podcast:guid", namespaces=NS) == channel_guid
     assert feed.find("channel/item/enclosure").get("url").startswith("https://new-home.example.org/pod/media/")
-    assert guids(show) == guids(published)
+    assert guids(show) == guids(published_sample)

@@ -1,4 +1,4 @@
-"""pipeline/notify.py: WebSub and podping, against a hub on 127.0.0.1.
+"""pipeline/publish/notify.py: WebSub and podping, against a hub on 127.0.0.1.
 
 A small HTTP server stands in for the WebSub hub, the podping endpoint and
 Podcast Index's pubnotify; each test asserts the exact requests it got.

@@ -15,8 +15,6 @@ import random
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
-from pathlib import Path
-
 import feedparser
 import podcastparser
 import pytest
@@ -52,8 +50,8 @@ from feeds import (
     render_paged,
     sri,
 )
+from tests.conftest import GOLDEN_DIR, REPO
 
-GOLDEN = Path(__file__).parent / "golden"
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
     "podcast": "https://podcastindex.org/namespace/1.0",
@@ -302,7 +300,7 @@ def test_last_build_date_is_given_or_absent_never_now():
 def test_golden_feed_is_pinned_byte_for_byte():
     """The whole feed for the fixed show. After an intended change, rebuild
     with CASTLINE_UPDATE_GOLDEN=1 and review the diff of the golden file."""
-    golden = GOLDEN / "feed_full_show.xml"
+    golden = GOLDEN_DIR / "feed_full_show.xml"
     channel = show_channel(analytics_prefix="https://op3.dev/e/", live_items=(live_item(LIVE_START),))
     built = render_feed(channel, show_items())
     if os.environ.get("CASTLINE_UPDATE_GOLDEN") == "1":
@@ -621,7 +619,7 @@ def test_feeds_stands_alone_and_survives_the_feedgen_import_trap():
             "assert not any(m == 'pipeline' or m.startswith('pipeline.') for m in sys.modules); "
             "print(feeds.podcast_guid('podnews.net/rss'))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parent.parent, timeout=60)
+                          cwd=REPO, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "9b024349-ccf0-5f69-a609-6b82873eab3c"
 

@@ -20,23 +20,12 @@ import pytest
 from PIL import Image
 
 from tests._published import assert_consistent, feed_items, snapshot
+from tests._showfiles import edit
 
 NOTES1 = "show_notes/001-lets-take-this-offline.md"
 NOTES2 = "show_notes/002-mailbag-better-offsites.md"
 MP3_2 = "episodes/002-mailbag-better-offsites.mp3"
 AUDIO_FIX = "export it again as WAV, FLAC, MP3, M4A or Ogg and check that it plays"
-
-
-@pytest.fixture
-def show(published_copy: Path) -> Path:
-    return published_copy
-
-
-def edit(show: Path, name: str, old: str, new: str) -> None:
-    path = show / name
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
 
 
 def new_episode(show: Path, slug: str, audio: bytes, number: int = 3) -> None:
@@ -70,27 +59,27 @@ def audio_without_notes(show: Path) -> None:
 
 
 def bad_yaml(show: Path) -> None:
-    edit(show, NOTES1, "season: 1\n", "season: [1\n")
+    edit(show / NOTES1, "season: 1\n", "season: [1\n")
 
 
 def wrong_field_type(show: Path) -> None:
-    edit(show, NOTES1, "number: 1\n", "number: one\n")
+    edit(show / NOTES1, "number: 1\n", "number: one\n")
 
 
 def date_not_a_date(show: Path) -> None:
-    edit(show, NOTES1, "date: 2012-03-28T09:00:00\n", "date: last tuesday\n")
+    edit(show / NOTES1, "date: 2012-03-28T09:00:00\n", "date: last tuesday\n")
 
 
 def duplicate_number(show: Path) -> None:
-    edit(show, NOTES2, "number = 2\n", "number = 1\n")
+    edit(show / NOTES2, "number = 2\n", "number = 1\n")
 
 
 def slug_leaves_the_show(show: Path) -> None:
-    edit(show, NOTES1, "type: full\n", "type: full\nslug: ../../x\n")
+    edit(show / NOTES1, "type: full\n", "type: full\nslug: ../../x\n")
 
 
 def audio_leaves_the_show(show: Path) -> None:
-    edit(show, NOTES1, "type: full\n", "type: full\naudio: ../../etc/passwd\n")
+    edit(show / NOTES1, "type: full\n", "type: full\naudio: ../../etc/passwd\n")
 
 
 def notes_not_utf8(show: Path) -> None:
@@ -114,47 +103,47 @@ def yaml_alias_bomb(show: Path) -> None:
     """A 'billion laughs' in number: expanded, it is 9^9 strings."""
     laughs = "number: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
         f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
-    edit(show, NOTES1, "number: 1\n", laughs)
+    edit(show / NOTES1, "number: 1\n", laughs)
 
 
 def yaml_nested_deep(show: Path) -> None:
-    edit(show, NOTES1, "season: 1\n", "season: " + "[" * 1200 + "]" * 1200 + "\n")
+    edit(show / NOTES1, "season: 1\n", "season: " + "[" * 1200 + "]" * 1200 + "\n")
 
 
 def toml_nested_deep(show: Path) -> None:
-    edit(show, NOTES2, "season = 1\n", "season = " + "[" * 5000 + "]" * 5000 + "\n")
+    edit(show / NOTES2, "season = 1\n", "season = " + "[" * 5000 + "]" * 5000 + "\n")
 
 
 def config_nested_deep(show: Path) -> None:
-    edit(show, "config.toml", 'license = "CC-BY-4.0"\n', 'license = "CC-BY-4.0"\nx = ' + "[" * 5000 + "]" * 5000 + "\n")
+    edit(show / "config.toml", 'license = "CC-BY-4.0"\n', 'license = "CC-BY-4.0"\nx = ' + "[" * 5000 + "]" * 5000 + "\n")
 
 
 def impossible_month(show: Path) -> None:
-    edit(show, NOTES1, "date: 2012-03-28T09:00:00\n", "date: 2026-13-45\n")
+    edit(show / NOTES1, "date: 2012-03-28T09:00:00\n", "date: 2026-13-45\n")
 
 
 def impossible_day(show: Path) -> None:
-    edit(show, NOTES1, "date: 2012-03-28T09:00:00\n", "date: 2026-02-30\n")
+    edit(show / NOTES1, "date: 2012-03-28T09:00:00\n", "date: 2026-02-30\n")
 
 
 def impossible_hour(show: Path) -> None:
-    edit(show, NOTES1, "date: 2012-03-28T09:00:00\n", "date: 2026-12-03T25:00:00\n")
+    edit(show / NOTES1, "date: 2012-03-28T09:00:00\n", "date: 2026-12-03T25:00:00\n")
 
 
 def number_of_5000_digits(show: Path) -> None:
-    edit(show, NOTES1, "number: 1\n", "number: " + "9" * 5000 + "\n")
+    edit(show / NOTES1, "number: 1\n", "number: " + "9" * 5000 + "\n")
 
 
 def javascript_subscribe_link(show: Path) -> None:
-    edit(show, "config.toml", 'url = "https://overcast.fm/itunes000000000"', 'url = "javascript:alert(1)"')
+    edit(show / "config.toml", 'url = "https://overcast.fm/itunes000000000"', 'url = "javascript:alert(1)"')
 
 
 def javascript_host_box_link(show: Path) -> None:
-    edit(show, "config.toml", 'url = "https://mastodon.example/@mtgrant"', 'url = " javascript:alert(1)"')
+    edit(show / "config.toml", 'url = "https://mastodon.example/@mtgrant"', 'url = " javascript:alert(1)"')
 
 
 def required_key_misspelt(show: Path) -> None:
-    edit(show, "config.toml", 'author = "Matthew T. Grant"', 'auther = "Matthew T. Grant"')
+    edit(show / "config.toml", 'author = "Matthew T. Grant"', 'auther = "Matthew T. Grant"')
 
 
 def config_line(show: Path, text: str, nth: int = 1) -> int:
@@ -298,7 +287,7 @@ def test_unreachable_store_fails_fast(show: Path, run_cli, monkeypatch) -> None:
     retries, so the host hears about it in seconds, not after a minute."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-key-id")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
-    edit(show, "config.toml", 'url = "public"', 'url = "s3://bucket/x"\nendpoint_url = "http://127.0.0.1:9"')
+    edit(show / "config.toml", 'url = "public"', 'url = "s3://bucket/x"\nendpoint_url = "http://127.0.0.1:9"')
     before = snapshot(show / "public")
     started = time.monotonic()
     result = run_cli("publish", "--workspace", str(show))

@@ -18,8 +18,8 @@ from pipeline.errors import AudioError
 from pipeline.model import AudioSettings
 from pipeline.tools import ffmpeg
 from pipeline.tools.ffmpeg import Children, Failure
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 FF = ffmpeg.find_ffmpeg()
 ENDLESS = ["-f", "lavfi", "-i", "anoisesrc=a=0.1", "-f", "null", "-"]  # runs until killed
 

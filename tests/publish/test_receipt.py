@@ -1,4 +1,4 @@
-"""A publish with nothing to do answers from its receipt (pipeline/receipt.py):
+"""A publish with nothing to do answers from its receipt (pipeline/publish/receipt.py):
 the same report as the full path, none of the feed, page or audio code
 loaded, and any change at all (a notes edit of the same size, a recording
 touched, a template, the config, an object lost from the store, the state
@@ -206,7 +206,7 @@ def test_a_template_edit_renders_the_pages_not_the_feed(published_copy: Path, mo
 
 def test_a_template_edit_reuses_the_rendered_notes(published_copy: Path) -> None:
     """The notes' HTML and text are remembered by content between runs
-    (pipeline/notes.py Memo): re-rendering the pages loads no Markdown
+    (pipeline/ingest/notes.py Memo): re-rendering the pages loads no Markdown
     parser, and the pages are byte for byte what a fresh render gives."""
     show = published_copy
     castline_json(show)

@@ -8,6 +8,7 @@ import pytest
 
 from pipeline.config.settings import load_settings
 from pipeline.errors import CastlineError, ConfigError, Problems
+from tests._showfiles import edit
 
 
 def line_of(show: Path, text: str, nth: int = 1) -> int:
@@ -23,13 +24,6 @@ def problems_of(show: Path) -> list[str]:
         load_settings(show)
     error = info.value
     return [str(p) for p in error.problems] if isinstance(error, Problems) else [str(error)]
-
-
-def edit(show: Path, old: str, new: str) -> None:
-    path = show / "config.toml"
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
 
 
 def test_sample_config_loads(sample_show: Path) -> None:
@@ -61,7 +55,7 @@ def test_sample_config_loads(sample_show: Path) -> None:
     ],
 )
 def test_config_errors_name_key_and_fix(sample_show: Path, old: str, new: str, expected: str) -> None:
-    edit(sample_show, old, new)
+    edit(sample_show / "config.toml", old, new)
     expected = expected.replace("{line}", str(line_of(sample_show, new)))
     found = problems_of(sample_show)
     assert all("\n" not in line for line in found)
@@ -69,7 +63,7 @@ def test_config_errors_name_key_and_fix(sample_show: Path, old: str, new: str, e
 
 
 def test_bad_toml_syntax_names_line(sample_show: Path) -> None:
-    edit(sample_show, 'author = "Matthew T. Grant"', 'author = "Matthew T. Grant')
+    edit(sample_show / "config.toml", 'author = "Matthew T. Grant"', 'author = "Matthew T. Grant')
     with pytest.raises(ConfigError, match=r"config.toml:\d+: is not valid TOML"):
         load_settings(sample_show)
 
@@ -80,7 +74,7 @@ def test_no_config_says_how_to_start(tmp_path: Path) -> None:
 
 
 def test_config_error_through_cli_is_one_line_exit_1(sample_show: Path, run_cli) -> None:
-    edit(sample_show, 'type = "episodic"', "type = 3")
+    edit(sample_show / "config.toml", 'type = "episodic"', "type = 3")
     result = run_cli("publish", "--workspace", str(sample_show))
     assert result.code == 1
     assert result.stderr.strip().splitlines() == [
@@ -90,13 +84,13 @@ def test_config_error_through_cli_is_one_line_exit_1(sample_show: Path, run_cli)
 
 
 def test_every_config_mistake_is_reported_at_once(sample_show: Path) -> None:
-    edit(sample_show, 'author = "Matthew T. Grant"', 'auther = "Matthew T. Grant"')
-    edit(sample_show, 'type = "episodic"', 'type = "weekly"')
-    edit(sample_show, 'url = "https://open.spotify.com/show/0000000000000000000000"', 'url = "javascript:alert(1)"')
-    edit(sample_show, '{ name = "Mastodon", url = "https://mastodon.example/@mtgrant" }',
+    edit(sample_show / "config.toml", 'author = "Matthew T. Grant"', 'auther = "Matthew T. Grant"')
+    edit(sample_show / "config.toml", 'type = "episodic"', 'type = "weekly"')
+    edit(sample_show / "config.toml", 'url = "https://open.spotify.com/show/0000000000000000000000"', 'url = "javascript:alert(1)"')
+    edit(sample_show / "config.toml", '{ name = "Mastodon", url = "https://mastodon.example/@mtgrant" }',
          '{ name = "Mastodon", url = "JavaScript:alert(document.cookie)" }')
-    edit(sample_show, "bitrate = 96", "bitrate = 100")
-    edit(sample_show, 'url = "public"', 'url = "s3://Bad_Bucket/x"')
+    edit(sample_show / "config.toml", "bitrate = 96", "bitrate = 100")
+    edit(sample_show / "config.toml", 'url = "public"', 'url = "s3://Bad_Bucket/x"')
     show = sample_show
     assert problems_of(sample_show) == [
         "config.toml:10: show.auther: is not a known key; did you mean `author`?",
@@ -124,7 +118,7 @@ def test_every_config_mistake_is_reported_at_once(sample_show: Path) -> None:
     ("analytics_prefix", None, "//op3.dev/e/", True),
 ])
 def test_every_url_key_follows_the_one_url_rule(sample_show: Path, key: str, line, value: str, web: bool) -> None:
-    edit(sample_show, 'license = "CC-BY-4.0"\n', f'license = "CC-BY-4.0"\n{key} = "{value}"\n')
+    edit(sample_show / "config.toml", 'license = "CC-BY-4.0"\n', f'license = "CC-BY-4.0"\n{key} = "{value}"\n')
     (found,) = problems_of(sample_show)
     at = line_of(sample_show, f"{key} = ")
     if web:
@@ -136,8 +130,8 @@ def test_every_url_key_follows_the_one_url_rule(sample_show: Path, key: str, lin
 
 
 def test_host_urls_follow_the_url_rule_too(sample_show: Path) -> None:
-    edit(sample_show, 'href = "https://example.com/matthew-t-grant"', 'href = "javascript:void(0)"')
-    edit(sample_show, 'url = "https://example.com/support"', 'url = "/support"')
+    edit(sample_show / "config.toml", 'href = "https://example.com/matthew-t-grant"', 'href = "javascript:void(0)"')
+    edit(sample_show / "config.toml", 'url = "https://example.com/support"', 'url = "/support"')
     assert problems_of(sample_show) == [
         f"config.toml:{line_of(sample_show, '[[show.hosts]]')}: show.hosts: entry 1 href: 'javascript:void(0)' is not an absolute http(s) or mailto URL; "
         "write it like https://example.com/page (only http, https and mailto links are published)",
@@ -147,9 +141,9 @@ def test_host_urls_follow_the_url_rule_too(sample_show: Path) -> None:
 
 
 def test_host_text_is_cleaned_once_at_load(sample_show: Path) -> None:
-    edit(sample_show, 'title = "Marketing Smarts"', 'title = "  Marketing\\u001b[2J \\u0007Smarts\\u0000  "')
-    edit(sample_show, 'name = "Matthew T. Grant"', 'name = "Matthew\\u000bT.\\tGrant"')
-    edit(sample_show, '{ name = "Website",', '{ name = "Web\\u0085site",')
+    edit(sample_show / "config.toml", 'title = "Marketing Smarts"', 'title = "  Marketing\\u001b[2J \\u0007Smarts\\u0000  "')
+    edit(sample_show / "config.toml", 'name = "Matthew T. Grant"', 'name = "Matthew\\u000bT.\\tGrant"')
+    edit(sample_show / "config.toml", '{ name = "Website",', '{ name = "Web\\u0085site",')
     s = load_settings(sample_show)
     assert s.show.title == "Marketing[2J Smarts"
     assert s.show.hosts[0].name == "MatthewT. Grant"
@@ -187,7 +181,7 @@ def test_category_mistake_points_to_the_list_in_readme(sample_show: Path) -> Non
     from feeds.apple import APPLE_CATEGORIES
     from tests.conftest import REPO
 
-    edit(sample_show, '"Arts > Books"', '"Cooking"')
+    edit(sample_show / "config.toml", '"Arts > Books"', '"Cooking"')
     assert problems_of(sample_show) == ["config.toml:17: show.categories: 'Cooking' is not an Apple Podcasts "
                                         "category; use one from README, Apple Podcasts categories"]
     readme = (REPO / "README.md").read_text()
@@ -199,6 +193,6 @@ def test_category_mistake_points_to_the_list_in_readme(sample_show: Path) -> Non
 
 
 def test_an_empty_store_url_is_a_mistake_not_the_default(sample_show: Path) -> None:
-    edit(sample_show, 'url = "public"', 'url = "  "')
+    edit(sample_show / "config.toml", 'url = "public"', 'url = "  "')
     assert problems_of(sample_show) == [f"config.toml:{line_of(sample_show, 'url = ' + chr(34) + '  ')}: storage.url: "
                                         'is empty; use a folder like "public" or "s3://bucket/prefix"']

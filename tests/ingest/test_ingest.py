@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.config.settings import load_settings
 from pipeline.ingest.folder import ingest
+from tests._showfiles import edit
 
 NOTES = "show_notes/001-lets-take-this-offline.md"
 
@@ -193,10 +194,7 @@ URL_FIX = "write it like https://example.com/page (only http, https and mailto l
      f"{NOTES}:30: discussion: 'vbscript:msgbox' is not an absolute http(s) or mailto URL; {URL_FIX}"),
 ])
 def test_one_url_rule_for_every_url_field(sample_show: Path, old: str, new: str, expected: str) -> None:
-    path = sample_show / NOTES
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
+    edit(sample_show / NOTES, old, new)
     assert problems(sample_show) == [expected]
 
 
@@ -233,10 +231,7 @@ def test_mailto_and_https_links_pass(sample_show: Path) -> None:
      f"{NOTES}:15: guests: guest 1 has an unknown key 'twitter'; use name, role, group, href, img, bio"),
 ])
 def test_values_out_of_range_are_one_short_line(sample_show: Path, old: str, new: str, expected: str) -> None:
-    path = sample_show / NOTES
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
+    edit(sample_show / NOTES, old, new)
     assert problems(sample_show) == [expected]
 
 
