@@ -53,6 +53,12 @@ def test_pipeline_is_one_package_per_stage() -> None:
                        for n in face.body), f"pipeline/{name}/__init__.py lists its public names in __all__"
 
 
+def test_the_tests_mirror_the_packages() -> None:
+    """tests/<stage>/ for every stage package; whole-tool tests at the top."""
+    folders = {p.name for p in (REPO / "tests").iterdir() if (p / "__init__.py").is_file()}
+    assert set(STAGES) <= folders, f"no tests/<stage>/ for {sorted(set(STAGES) - folders)}"
+
+
 def test_no_function_takes_more_than_six_parameters() -> None:
     over = []
     for path in _sources():

@@ -23,8 +23,10 @@ from tests.conftest import REPO
 
 EP1, EP2 = "001-lets-take-this-offline", "002-mailbag-better-offsites"
 RECEIPT = Path(CACHE_DIR) / "receipt.json"
-HEAVY = ("feedgen", "lxml", "jinja2", "markdown_it", "mutagen", "PIL", "numpy", "yaml", "boto3",
-         "pipeline.site.render", "pipeline.build.episode", "pipeline.build.media", "pipeline.ingest.folder", "pipeline.audio")
+HEAVY = ("feedgen", "lxml", "jinja2", "markdown_it", "mutagen", "PIL", "numpy", "yaml", "boto3", "webvtt", "srt",
+         "requests", "pipeline.site.render", "pipeline.site.pages", "pipeline.build.episode", "pipeline.build.media",
+         "pipeline.build.plan", "pipeline.ingest.folder", "pipeline.ingest.notes", "pipeline.audio",
+         "pipeline.tags", "pipeline.publish.checks", "pipeline.store.serve")
 
 
 @pytest.fixture
