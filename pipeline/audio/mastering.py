@@ -38,13 +38,13 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.errors import AudioError, ConfigError
 from pipeline.model import AudioSettings, Episode, Loudness, MasteredAudio
 from pipeline.tools.ffmpeg import Children, find_ffmpeg
+from pipeline.tools.tempfiles import scratch
 
 from .clips import prepare_clip
 from .encode import FORMATS, LEVELER, Format, RenderPlan, RenderJob, crossfade, denoiser, encoding, stream_facts
@@ -112,8 +112,7 @@ def master(source: Path, out_dir: Path, settings: AudioSettings, *, stem: str,
                           fix="use mp3, m4a or opus")
     formats = tuple(FORMATS[f] for f in dict.fromkeys((settings.format, *settings.alternates)))
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".castline-", dir=out_dir) as tmp_name:
-        tmp = Path(tmp_name)
+    with scratch(out_dir, "render") as tmp:
         shape = (LEVELER,) if settings.leveler else ()
         alone = not (settings.intro or settings.outro)  # a stereo jingle is not dual mono
         asked = Measuring(channels=n_ch, silence=trim, shape=shape, noise=settings.denoise,

@@ -264,7 +264,7 @@ Page templates of this show.
 
 castline renders the episode pages and the front page with its built-in
 Jinja2 templates (base.html, episode.html, index.html, _host.html,
-_subscribe.html). To change one, copy it from castline's pipeline/templates/
+_subscribe.html). To change one, copy it from castline's pipeline/site/templates/
 folder into this folder and edit the copy: a file here with the same name
 overrides the built-in one; the others stay as they are. A style.css or
 player.js here replaces the built-in stylesheet or player script. An empty

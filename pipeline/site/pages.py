@@ -12,7 +12,7 @@ the same tree works from the store, from ``castline serve`` on 127.0.0.1 and
 from disk; absolute URLs (from ``base_url``) appear only where the web needs
 them: canonical, Open Graph, Twitter card, JSON-LD and RSS autodiscovery.
 
-Templates live in ``pipeline/templates``; a file of the same name in the
+Templates live in ``pipeline/site/templates``; a file of the same name in the
 show's ``templates/`` folder replaces the built-in one (and a ``style.css``
 or ``player.js`` there replaces the built-in asset). Output is a pure
 function of its inputs: the same episodes give the same bytes.

@@ -20,13 +20,13 @@ the source are dropped), then mutagen writes the atoms.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mutagen.mp4 import MP4, MP4Cover
 
 from pipeline.tools.ffmpeg import Failure, find_ffmpeg, run
+from pipeline.tools.tempfiles import scratch
 
 if TYPE_CHECKING:
     from .write import Span, TagInfo
@@ -74,19 +74,16 @@ def write(path: Path, info: TagInfo, spans: list[Span], *, ffmpeg: str | None = 
 def _remux_with_chapters(path: Path, spans: list[Span], ffmpeg: str) -> None:
     """One ``-c copy`` pass: audio kept bit for bit, metadata and chapters
     replaced by the FFMETADATA file, ``moov`` first for progressive play.
-    The remux is written beside ``path`` and renamed over it."""
-    out = path.with_name(f".{path.stem}.tagging{path.suffix}")
-    with tempfile.TemporaryDirectory(prefix="castline-mp4-") as tmp:
-        meta = Path(tmp) / "chapters.ffmeta"
+    The remux is written in a working folder beside ``path`` (named for this
+    process: a crash leaves one the next run removes) and renamed over it."""
+    with scratch(path.parent, path.stem[:16]) as tmp:
+        meta, out = tmp / "chapters.ffmeta", tmp / f"tagging{path.suffix}"
         meta.write_text(_ffmetadata(spans), encoding="utf-8")
-        try:
-            run(["-y", "-i", str(path), "-f", "ffmetadata", "-i", str(meta),
-                 "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1" if spans else "-1",
-                 "-c", "copy", "-movflags", "+faststart", "-fflags", "+bitexact", str(out)],
-                ffmpeg=ffmpeg, failure=Failure(source=path))
-            os.replace(out, path)
-        finally:
-            out.unlink(missing_ok=True)
+        run(["-y", "-i", str(path), "-f", "ffmetadata", "-i", str(meta),
+             "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1" if spans else "-1",
+             "-c", "copy", "-movflags", "+faststart", "-fflags", "+bitexact", str(out)],
+            ffmpeg=ffmpeg, failure=Failure(source=path))
+        os.replace(out, path)
 
 
 def _ffmetadata(spans: list[Span]) -> str:

@@ -23,6 +23,8 @@ import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.tools.processes import alive, start_time
@@ -95,6 +97,19 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def scratch(folder: Path, name: str) -> Iterator[Path]:
+    """A working folder inside ``folder`` for the length of a ``with``,
+    named for this process (a crash leaves one the next run removes) and
+    removed when the block ends, however it ends."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=f".{temp_prefix()}{name}-", suffix=".partial", dir=folder))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def work_dir(final: Path) -> Path:
