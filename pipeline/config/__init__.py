@@ -11,7 +11,8 @@ Podcasting 2.0 keys and fields share.
 
 from .formats import FORMATS, Format
 from .podcasting import CHAT_FIX, STREAM_TYPES, VALUE_FIX, chat, remote_item, value_recipient, web_url_problem
-from .settings import CONFIG_NAME, key_line, load_settings
+from .reader import key_line
+from .settings import CONFIG_NAME, load_settings
 from .toml import DEPTH_FIX, DIGITS_FIX, MAX_DEPTH, TomlBoundsError, load_toml
 
 __all__ = [
