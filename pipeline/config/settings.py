@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from pipeline.errors import CastlineError, ConfigError, Problems
 from pipeline.model import AudioSettings, Settings, StorageSettings
-from pipeline.store import s3_url_problem
+from pipeline import store
 from pipeline.text import clean_line
 
 from .formats import FORMATS
@@ -147,8 +147,8 @@ def _read_storage(rel: Path, text: str, table: dict[str, Any], problems: list[Ca
         url = d.url
     elif "://" in url and not url.startswith("s3://"):
         r.fail("url", f"{shown(url)} is not a folder or an s3:// URL", fix='use a folder like "public" or "s3://bucket/prefix"')
-    elif url.startswith("s3://") and s3_url_problem(url):
-        r.fail("url", s3_url_problem(url), fix="write it as s3://bucket-name/optional/prefix: a bucket of 3-63 lowercase "
+    elif url.startswith("s3://") and (problem := store.s3_url_problem(url)):
+        r.fail("url", problem, fix="write it as s3://bucket-name/optional/prefix: a bucket of 3-63 lowercase "
                "letters, digits, '.' or '-', a prefix of ASCII letters, digits, '-', '.', '_' and '/'")
     storage = StorageSettings(
         url=url,

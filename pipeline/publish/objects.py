@@ -105,7 +105,7 @@ def objects(settings: Settings, planned: Planned, media: Media, store: Store, pr
             if key not in wanted.objects and key in state.objects:
                 wanted.objects[key] = wanted.as_published(key)
     tree = site.TreeInputs(tuple(b.built for b in media.built), {}, planned.published.podcast_guid, show_art_key,
-                      planned.live, planned.now, planned.markdown)
+                           planned.live, planned.now, planned.markdown)
     rendered, warnings = _render(settings, tree, media, wanted, f"{planned.live!r}{sorted(live.items())}")
     used = {k for r in records_after(planned, media) if not r.removed for k in _keys(r)}
     deletes = prunable(state, listing, wanted.objects, used) if prune else ()

@@ -51,10 +51,11 @@ def publish(settings: Settings, *, options: PublishOptions = PublishOptions(), n
         plain = not (options.only or options.remove or options.prune or options.skip_broken or options.retag_all
                      or options.remaster_all)
         read = read_store(store, receipt.fingerprint_inputs(settings, getattr(store, "root", None)) if plain else None)
-        done = read.inputs and receipt.read(settings.root, inputs=read.inputs, state_bytes=read.state_bytes,
-                                            listing=read.listing, now=now)
-        if done:
-            return replace(done, dry_run=options.dry_run)
+        if read.inputs is not None:  # a plain publish: the receipt may show that nothing changed
+            done = receipt.read(settings.root, inputs=read.inputs, state_bytes=read.state_bytes, listing=read.listing,
+                                now=now)
+            if done is not None:
+                return replace(done, dry_run=options.dry_run)
         return _publish(settings, options, now, progress or Quiet(), store, read)
     except CastlineError as exc:
         raise exc.relative_to(settings.root) from None
@@ -118,7 +119,7 @@ def _plan(settings: Settings, store: Store, read: StoreRead, now: datetime, opts
     show_art = arts.prepare(settings.show.image)
     plan = build.plan_publish(settings.build, found, published, hashes, now, opts)
     problems = (*found.problems, *plan.problems)
-    if placeholders := scaffold.placeholder_problems(settings.root, settings.show):  # never skipped: "My Show" stays home
+    if placeholders := scaffold.placeholder_problems(settings.root, settings.show):  # never skipped: "My Show"
         _stop_unless_skipping([*placeholders, *problems], PublishOptions())
     _stop_unless_skipping(problems, opts)
     return Planned(published, plan, found.episodes, found.live, show_art, problems, now, arts, hashes, markdown)

@@ -47,8 +47,9 @@ class PublishedMedia:
     """What the state keeps of an episode's media: enough to put it in the
     feed and pages without the file at hand. ``input_loudness`` and
     ``output_loudness`` are the EBU R128 readings (integrated, true_peak,
-    lra). ``raw`` is the record as read from the state, written back as it
-    was (a record from an older castline keeps its bytes)."""
+    lra). A record read from the state is written back as it was read (one
+    from an older castline keeps its bytes); one made or changed here is
+    written in today's form."""
 
     main: MediaFile
     duration: float
@@ -58,7 +59,8 @@ class PublishedMedia:
     output_loudness: dict[str, float] | None = None
     alternates: tuple[MediaFile, ...] = ()
     offset: float = 0.0
-    raw: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    _raw: dict[str, Any] | None = field(default=None, init=False, compare=False, repr=False)  # as read; not copied
+    # by dataclasses.replace, so a changed record is never written back as it was
 
     @property
     def keys(self) -> list[str]:
@@ -75,13 +77,14 @@ class PublishedMedia:
             return MediaFile(e["key"], e["path"], e["format"], e["mime"], e["size"], e["sha256"], e["bitrate"],
                              e.get("sha384"))
 
-        return cls(one(d["main"]), d["duration"], d["channels"], d["sample_rate"], d.get("input_loudness"),
-                   d.get("output_loudness"), tuple(one(a) for a in d.get("alternates", [])), d.get("offset", 0.0),
-                   raw=d)
+        media = cls(one(d["main"]), d["duration"], d["channels"], d["sample_rate"], d.get("input_loudness"),
+                    d.get("output_loudness"), tuple(one(a) for a in d.get("alternates", [])), d.get("offset", 0.0))
+        object.__setattr__(media, "_raw", d)
+        return media
 
     def to_json(self) -> dict[str, Any]:
-        if self.raw is not None:
-            return self.raw
+        if self._raw is not None:
+            return self._raw
 
         def one(f: MediaFile) -> dict[str, Any]:
             return {"path": f.path, "format": f.format, "mime": f.mime, "size": f.size, "sha256": f.sha256,
