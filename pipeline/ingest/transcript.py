@@ -26,6 +26,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
+import srt
+import webvtt
+from webvtt.errors import MalformedCaptionError, MalformedFileError
+from webvtt.models import Caption, Timestamp
+
 from pipeline.errors import NotesError
 from pipeline.text import clean_line, clean_text
 
@@ -79,10 +84,6 @@ def transcript_bytes(cues: tuple[Cue, ...], fmt: str) -> bytes:
     """Write cues back as WebVTT (``fmt`` "vtt") or SubRip ("srt"), after
     their times were moved to the published audio's timeline. Each cue's
     markup is written as the host wrote it, escaping and voices included."""
-    import srt
-    import webvtt
-    from webvtt.models import Caption
-
     if fmt == "vtt":
         captions = [Caption(start=_vtt_time(c.start), end=_vtt_time(max(c.start, c.end)), text=_vtt_markup(c),
                                    identifier=c.identifier, settings=c.settings) for c in cues]
@@ -94,8 +95,6 @@ def transcript_bytes(cues: tuple[Cue, ...], fmt: str) -> bytes:
 
 
 def _vtt_time(seconds: float) -> str:
-    from webvtt.models import Timestamp
-
     return str(Timestamp.from_seconds(round(seconds, 3)))
 
 
@@ -109,10 +108,6 @@ def _vtt_markup(c: Cue) -> str:
 # -- WebVTT ------------------------------------------------------------------
 
 def _read_vtt(text: str, path: Path) -> tuple[Cue, ...]:
-    import webvtt
-    from webvtt.errors import MalformedCaptionError, MalformedFileError
-    from webvtt.models import Caption
-
     try:
         captions = webvtt.from_string(text, strict=True).captions
     except MalformedFileError:
@@ -145,9 +140,6 @@ def _read_vtt(text: str, path: Path) -> tuple[Cue, ...]:
 
 
 def _vtt_block_is_bad(block: str) -> bool:
-    import webvtt
-    from webvtt.errors import MalformedCaptionError, MalformedFileError
-
     try:
         captions = webvtt.from_string("WEBVTT\n\n" + block, strict=True).captions
     except (MalformedCaptionError, MalformedFileError):
@@ -158,8 +150,6 @@ def _vtt_block_is_bad(block: str) -> bool:
 # -- SubRip ------------------------------------------------------------------
 
 def _read_srt(text: str, path: Path) -> tuple[Cue, ...]:
-    import srt
-
     try:
         subtitles = list(srt.parse(text))
     except srt.SRTParseError as exc:
@@ -184,8 +174,6 @@ def _read_srt(text: str, path: Path) -> tuple[Cue, ...]:
 
 
 def _srt_block_is_bad(block: str) -> bool:
-    import srt
-
     try:
         return any(s.end < s.start for s in srt.parse(block))
     except (srt.SRTParseError, ValueError, OverflowError):

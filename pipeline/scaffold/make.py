@@ -28,6 +28,8 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import yaml
+
 from pipeline.config import CONFIG_NAME, key_line
 from pipeline.errors import ArtError, CastlineError, ConfigError, NotesError
 from pipeline.ingest import AUDIO_EXTENSIONS, read_notes
@@ -227,8 +229,6 @@ def _notes(title: str, number: int, day: date, slug: str, body: str) -> str:
 def _yaml_string(value: str) -> str:
     """A double-quoted YAML scalar: safe for ':', '#', quotes, a leading
     '-' or a title like "yes" that YAML would read as true."""
-    import yaml
-
     return yaml.safe_dump(value, default_style='"', allow_unicode=True, width=float("inf")).strip()
 
 

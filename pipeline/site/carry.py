@@ -12,12 +12,12 @@ from __future__ import annotations
 import copy
 from email.utils import parsedate_to_datetime
 
+from lxml import etree
+
 
 def carry_items(new_feed: bytes, old_feed: bytes | None, guids: set[str]) -> tuple[bytes, set[str]]:
     """``new_feed`` with the old feed's items for ``guids`` added; and the
     GUIDs that the old feed did not have (nothing to carry)."""
-    from lxml import etree
-
     if not guids:
         return new_feed, set()
     if not old_feed:

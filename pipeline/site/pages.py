@@ -24,16 +24,16 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo
+
+import jinja2
+from markupsafe import Markup
 
 from pipeline.errors import ConfigError
 from pipeline.ingest import Cue, Markdown
 from pipeline.model import Episode, SiteSettings
 from pipeline.text import clock
-
-if TYPE_CHECKING:  # the heavy libraries load where they are used
-    import jinja2
 
 _HERE = Path(__file__).parent
 _ASSETS = ("style.css", "player.js")
@@ -78,8 +78,6 @@ def iter_site(
     ``episodes/<slug>.html`` per episode, ``style.css`` and ``player.js``.
     ``markdown`` renders the bios and descriptions (the run's memo).
     """
-    from markupsafe import Markup
-
     env = _environment(settings.root)
     show = settings.show
     site = {"show": show, "feed_url": feed_url, "show_image_url": show_image_url, "show_social_url": show_social_url,
@@ -111,8 +109,6 @@ def iter_site(
 
 
 def _environment(root: Path) -> jinja2.Environment:
-    import jinja2
-
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(str(root / "templates")),
         jinja2.FileSystemLoader(str(_HERE / "templates")),
@@ -125,8 +121,6 @@ def _environment(root: Path) -> jinja2.Environment:
 
 
 def _render(env: jinja2.Environment, name: str, context: dict) -> bytes:
-    import jinja2
-
     try:
         return env.get_template(name).render(context).encode("utf-8")
     except jinja2.TemplateSyntaxError as exc:
@@ -160,8 +154,6 @@ def _episode_context(settings: SiteSettings, pe: PageEpisode, root: str, feed_ur
                      around: tuple[PageEpisode | None, PageEpisode | None]) -> dict:
     """Everything episode.html shows about one episode; ``around``: the
     newer and the older episode (or None)."""
-    from markupsafe import Markup
-
     show, ep = settings.show, pe.episode
     newer, older = around
     summary = _summary(settings, pe, root, markdown)

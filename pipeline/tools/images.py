@@ -34,12 +34,10 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps, UnidentifiedImageError
 
 from pipeline.errors import ArtError
-
-if TYPE_CHECKING:  # the heavy libraries load where they are used
-    from PIL import Image
 
 MIN_PX = 1400
 MAX_PX = 3000
@@ -154,8 +152,6 @@ def tag_cover(path: Path) -> tuple[bytes, str]:
     covr, Vorbis picture): 1400 px at quality 85 when that fits in
     ~300 KB, smaller steps otherwise, since the cover is downloaded with
     every episode. A compliant 1400 px JPEG that small is embedded as is."""
-    from PIL import Image
-
     info = check_art(path)
     original = Path(path).read_bytes()
     if (info.format, info.width, info.fixes) == ("JPEG", TAG_COVER_PX, ()) and (
@@ -175,8 +171,6 @@ def tag_cover(path: Path) -> tuple[bytes, str]:
 
 def _open(path: Path) -> Image.Image:
     """Open and fully decode the image, so a truncated file fails here."""
-    from PIL import Image, UnidentifiedImageError
-
     path = Path(path)
     if not path.is_file():
         raise ArtError("art file not found", path=path,
@@ -202,8 +196,6 @@ def _alpha(mode: str, has_transparency: bool) -> bool:
 def _fixed_rgb(image: Image.Image, max_px: int) -> Image.Image:
     """Upright, opaque RGB of at most ``max_px`` square: transparency is
     composited onto white, the usual background behind a podcast cover."""
-    from PIL import Image, ImageOps
-
     image = ImageOps.exif_transpose(image)
     if _alpha(image.mode, "transparency" in image.info):
         rgba = image.convert("RGBA")
@@ -263,8 +255,6 @@ def art_set(path: Path, out_dir: Path) -> tuple[ArtImage, ...]:
     ``out_dir`` under content-hashed names; the set is remembered by the
     source file's size and modification time, so a publish that finds it
     made already opens no image."""
-    from PIL import Image
-
     path = Path(path)
     if not path.is_file():
         _open(path)  # raises the ArtError that names the missing file
@@ -292,8 +282,6 @@ def art_set(path: Path, out_dir: Path) -> tuple[ArtImage, ...]:
 def _social(square: Image.Image) -> Image.Image:
     """The square art whole, centred on a 1200x630 card whose sides are the
     art itself widened, blurred and darkened (so the card keeps its colours)."""
-    from PIL import Image, ImageEnhance, ImageFilter
-
     width, height = SOCIAL_SIZE
     wide = square.resize((width, width), Image.Resampling.LANCZOS)
     top = (width - height) // 2
