@@ -21,7 +21,7 @@ _WHERE = {
     **dict.fromkeys(("render_feed", "render_paged", "newest_first"), "feeds.rss"),
     **dict.fromkeys(("analytics_url", "podcast_guid", "sri"), "feeds.podcast_ns"),
     **dict.fromkeys(("chapters_json", "chapters_text"), "feeds.chapters"),
-    **dict.fromkeys(("APPLE_CATEGORIES", "check_feed"), "feeds.apple"),
+    **dict.fromkeys(("APPLE_CATEGORIES", "DESCRIPTION_MAX_BYTES", "check_feed"), "feeds.apple"),
 }
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from feeds.model import FeedChapter
+if TYPE_CHECKING:  # the clock format alone (timestamp) loads no feed model
+    from feeds.model import FeedChapter
 
 CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_MIME = "application/json+chapters"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from enum import Enum
 
 import feeds
-from feeds.apple import DESCRIPTION_MAX_BYTES
 from pipeline.errors import FeedError
 
 CONFIG = "config.toml"
@@ -51,9 +50,9 @@ def feed_rules(channel: feeds.FeedChannel, items: list[feeds.FeedItem], notes_of
         if p.element == "description":
             html = channel.description_html if item is None else (item.description_html or item.content_html or "")
             size = len(html.encode("utf-8"))
-            if size > DESCRIPTION_MAX_BYTES:
-                message = (f"is {size} bytes in the feed, {size - DESCRIPTION_MAX_BYTES} over Apple's limit of "
-                           f"{DESCRIPTION_MAX_BYTES}")
+            if size > feeds.DESCRIPTION_MAX_BYTES:
+                message = (f"is {size} bytes in the feed, {size - feeds.DESCRIPTION_MAX_BYTES} over Apple's limit of "
+                           f"{feeds.DESCRIPTION_MAX_BYTES}")
                 message += ("; Apple cuts it (the full notes stay in content:encoded): shorten the notes"
                             if item is not None else ": shorten it")
         if item is None and not p.episode:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pipeline import store  # the face: the S3 code (and boto3) loads only for an s3:// store
 from pipeline.errors import ConfigError
 from pipeline.model import StorageSettings
 
 from .local import LocalStore
 from .protocol import Store
-from .s3 import S3Store, parse_s3_url
 
 
 def open_store(settings: StorageSettings, root: Path) -> Store:
@@ -24,9 +24,9 @@ def open_store(settings: StorageSettings, root: Path) -> Store:
     url = settings.url.strip()
     config = root / "config.toml"
     if url.startswith("s3://"):
-        bucket, prefix = parse_s3_url(url, config)
+        bucket, prefix = store.parse_s3_url(url, config)
         _check_s3_settings(settings, config)
-        return S3Store(bucket, prefix, settings)
+        return store.S3Store(bucket, prefix, settings)
     if not url or "://" in url:
         raise ConfigError(
             f"unknown store {url!r}",
